@@ -1,0 +1,199 @@
+/**
+ * The build plan: a pure description of how the VoxPersona image is built, stage by stage.
+ *
+ * Both the Pulumi program (`infra/image.ts`) and the `bake` command (`scripts/bake.ts`) render from this
+ * module, so a developer or CI job running `docker buildx bake` gets byte-for-byte the same cache refs and
+ * build args as `pulumi up`. Nothing here touches Pulumi or the network.
+ */
+
+/** Stages of `docker/Dockerfile`, in an order where every stage comes after the stages it needs. */
+export const STAGES = ["system-base", "python-deps", "ml-models", "final"] as const;
+export type StageName = (typeof STAGES)[number];
+
+/**
+ * Which stages each stage is built from (`FROM` or `COPY --from`). `ml-models` deliberately does not sit on
+ * `python-deps`: a requirements.txt change must not re-download the embedding models.
+ */
+export const STAGE_DEPENDENCIES: Readonly<Record<StageName, readonly StageName[]>> = {
+  "system-base": [],
+  "python-deps": ["system-base"],
+  "ml-models": ["system-base"],
+  final: ["python-deps", "ml-models"],
+};
+
+/** Build args each stage declares itself; `BASE_IMAGE` is global (used by `FROM` only). */
+export const STAGE_ARGS: Readonly<Record<StageName, readonly string[]>> = {
+  "system-base": [],
+  "python-deps": ["TORCH_INDEX_URL", "TORCH_PACKAGES"],
+  "ml-models": ["HF_HUB_PACKAGE", "EMBEDDING_MODELS"],
+  final: [],
+};
+
+/** Args declared before the first `FROM`. */
+export const GLOBAL_ARGS: readonly string[] = ["BASE_IMAGE"];
+
+/**
+ * The real defaults, identical to the Dockerfile's own `ARG` defaults (a test checks both). An empty value
+ * skips the step (offline builds).
+ */
+export const DEFAULT_BUILD_ARGS: Readonly<Record<string, string>> = {
+  BASE_IMAGE: "python:3.10.11-slim",
+  TORCH_INDEX_URL: "https://download.pytorch.org/whl/cpu",
+  TORCH_PACKAGES: "torch==2.5.1",
+  HF_HUB_PACKAGE: "huggingface_hub==0.26.2",
+  EMBEDDING_MODELS: "BAAI/bge-m3 sentence-transformers/all-MiniLM-L6-v2",
+};
+
+/** Every build arg the Dockerfile knows. */
+export const KNOWN_BUILD_ARGS: readonly string[] = [
+  ...GLOBAL_ARGS,
+  ...STAGES.flatMap((stage) => STAGE_ARGS[stage]),
+];
+
+/** BuildKit registry-cache attributes ECR needs: an OCI image manifest instead of a bare cache index. */
+export const CACHE_EXPORT_ATTRIBUTES = { mode: "max", imageManifest: true, ociMediaTypes: true } as const;
+
+export interface BuildPlanInput {
+  /** Stack name; the release image is tagged with it (`dev`). */
+  readonly stack: string;
+  /** Release repository URL without tag, e.g. `123.dkr.ecr.eu-central-1.amazonaws.com/voxpersona`. */
+  readonly repositoryUrl: string;
+  /** Cache scope of this build (`main`, `pr-42`, a branch). */
+  readonly cacheScope: string;
+  /** The scope every build falls back to reading; only builds in this scope write it. */
+  readonly mainScope: string;
+  /** Build context directory (the application source). */
+  readonly context: string;
+  /** Path of the Dockerfile. */
+  readonly dockerfile: string;
+  /** Target platform, e.g. `linux/amd64`. */
+  readonly platform: string;
+  /** Overrides of `DEFAULT_BUILD_ARGS`; keys must be in `KNOWN_BUILD_ARGS`. */
+  readonly buildArgs?: Readonly<Record<string, string>>;
+  /** Extra release tag (e.g. `git-<sha>`), in addition to the stack tag. */
+  readonly buildTag?: string;
+}
+
+/** One `docker buildx build --target <stage>` invocation. */
+export interface StagePlan {
+  readonly stage: StageName;
+  readonly target: StageName;
+  /** Stages that must be built (and their cache exported) before this one. */
+  readonly dependsOn: readonly StageName[];
+  /** Cache refs to read, most specific first: own ref, then upstream stages', this scope then main. */
+  readonly cacheFrom: readonly string[];
+  /** The single ref this stage's cache is exported to (always the build's own scope). */
+  readonly cacheTo: string;
+  /** Build args this stage (and its ancestors) read. */
+  readonly buildArgs: Readonly<Record<string, string>>;
+  readonly platform: string;
+  readonly context: string;
+  readonly dockerfile: string;
+  /** Release tags pushed by this stage; empty for stages that only export cache. */
+  readonly tags: readonly string[];
+}
+
+export interface BuildPlan {
+  readonly stages: readonly StagePlan[];
+  /** `stage → cache ref of the build's own scope` (a stack output for dev). */
+  readonly cacheRefs: Readonly<Record<StageName, string>>;
+  /** Release tags of the final image. */
+  readonly tags: readonly string[];
+}
+
+/** Where a stage's cache lives: one cache repository per stage, one tag per scope. */
+export function cacheRepositoryUrl(repositoryUrl: string, stage: StageName): string {
+  return `${repositoryUrl}/cache/${stage}`;
+}
+
+export function cacheRef(repositoryUrl: string, stage: StageName, scope: string): string {
+  return `${cacheRepositoryUrl(repositoryUrl, stage)}:${scope}`;
+}
+
+/** A stage and all stages it is built from, nearest first, without duplicates. */
+export function stageClosure(stage: StageName): StageName[] {
+  const seen: StageName[] = [];
+  const visit = (s: StageName): void => {
+    if (seen.includes(s)) return;
+    seen.push(s);
+    STAGE_DEPENDENCIES[s].forEach(visit);
+  };
+  visit(stage);
+  return seen;
+}
+
+/** Refs to import for `stage`: every stage of its closure in this scope, then the same in the main scope. */
+export function cacheFromRefs(
+  repositoryUrl: string,
+  stage: StageName,
+  scope: string,
+  mainScope: string,
+): string[] {
+  const scopes = scope === mainScope ? [scope] : [scope, mainScope];
+  return scopes.flatMap((s) => stageClosure(stage).map((st) => cacheRef(repositoryUrl, st, s)));
+}
+
+const TAG_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
+
+/** Build args for a stage: the args of its closure, defaults overridden by `overrides`. */
+export function stageBuildArgs(
+  stage: StageName,
+  overrides: Readonly<Record<string, string>> = {},
+): Record<string, string> {
+  const names = [...GLOBAL_ARGS, ...stageClosure(stage).flatMap((s) => STAGE_ARGS[s])];
+  const args: Record<string, string> = {};
+  for (const name of [...names].sort()) {
+    args[name] = overrides[name] ?? DEFAULT_BUILD_ARGS[name];
+  }
+  return args;
+}
+
+/** Computes the whole plan. Throws on input the Dockerfile cannot take (unknown arg, bad tag). */
+export function buildPlan(input: BuildPlanInput): BuildPlan {
+  const overrides = input.buildArgs ?? {};
+  const unknown = Object.keys(overrides).filter((k) => !KNOWN_BUILD_ARGS.includes(k));
+  if (unknown.length > 0) {
+    throw new Error(
+      `unknown build arg(s) ${unknown.map((k) => `"${k}"`).join(", ")}: docker/Dockerfile declares ` +
+        `${KNOWN_BUILD_ARGS.join(", ")}`,
+    );
+  }
+  for (const [label, value] of [
+    ["cache scope", input.cacheScope],
+    ["main cache scope", input.mainScope],
+    ["stack tag", input.stack],
+    ...(input.buildTag === undefined ? [] : [["build tag", input.buildTag]]),
+  ] as const) {
+    if (!TAG_PATTERN.test(value)) {
+      throw new Error(`${label} "${value}" is not a valid image tag (allowed: ${TAG_PATTERN.source})`);
+    }
+  }
+
+  const tags = [`${input.repositoryUrl}:${input.stack}`];
+  if (input.buildTag !== undefined) tags.push(`${input.repositoryUrl}:${input.buildTag}`);
+
+  const stages = STAGES.map((stage): StagePlan => ({
+    stage,
+    target: stage,
+    dependsOn: STAGE_DEPENDENCIES[stage],
+    cacheFrom: cacheFromRefs(input.repositoryUrl, stage, input.cacheScope, input.mainScope),
+    cacheTo: cacheRef(input.repositoryUrl, stage, input.cacheScope),
+    buildArgs: stageBuildArgs(stage, overrides),
+    platform: input.platform,
+    context: input.context,
+    dockerfile: input.dockerfile,
+    tags: stage === "final" ? tags : [],
+  }));
+  const cacheRefs = Object.fromEntries(stages.map((s) => [s.stage, s.cacheTo])) as Record<StageName, string>;
+  return { stages, cacheRefs, tags };
+}
+
+/** BuildKit's `--cache-to` string for a plan ref (the form bake files and the CLI take). */
+export function cacheToSpec(ref: string): string {
+  return `type=registry,ref=${ref},mode=${CACHE_EXPORT_ATTRIBUTES.mode},image-manifest=true,oci-mediatypes=true`;
+}
+
+/** BuildKit's `--cache-from` string for a plan ref. */
+export function cacheFromSpec(ref: string): string {
+  return `type=registry,ref=${ref}`;
+}

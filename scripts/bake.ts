@@ -1,0 +1,77 @@
+/**
+ * `npm run --silent bake -- --stack <name> --registry <host/repo> [--scope <scope>] [--context <dir>]
+ *   [--build-arg KEY=VALUE]... [--tag <tag>] [--push]`
+ *
+ * Prints the `docker buildx bake` JSON file for a build stack, rendered from the same plan and stack config
+ * as `pulumi up`. Pipe it to a file and run `docker buildx bake -f <file>`.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { parse as parseYaml } from "yaml";
+import { renderBakeFile } from "../infra/bake";
+import { parseStackConfig } from "../infra/config";
+import { buildPlan } from "../infra/plan";
+
+const USAGE =
+  "usage: npm run --silent bake -- --stack <name> --registry <host/repo> [--scope <scope>] " +
+  "[--context <dir>] [--build-arg KEY=VALUE]... [--tag <tag>] [--push]";
+
+export function bakeMain(argv: readonly string[], root: string): string {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      stack: { type: "string" },
+      registry: { type: "string" },
+      scope: { type: "string" },
+      context: { type: "string" },
+      "build-arg": { type: "string", multiple: true },
+      tag: { type: "string" },
+      push: { type: "boolean", default: false },
+    },
+    strict: true,
+  });
+  if (!values.stack || !values.registry) throw new Error(`--stack and --registry are required\n${USAGE}`);
+  if (!/^[a-z0-9.-]+(?::\d+)?\/[a-z0-9._/-]+$/.test(values.registry)) {
+    throw new Error(
+      `--registry "${values.registry}" must be <host>/<repository>, e.g. 127.0.0.1:5000/voxpersona`,
+    );
+  }
+  const file = path.join(root, `Pulumi.${values.stack}.yaml`);
+  if (!fs.existsSync(file))
+    throw new Error(`no stack file ${file}: --stack must name a stack of this project`);
+  const doc = (parseYaml(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  const config = parseStackConfig(doc.config ?? {}, values.stack);
+  if (config.build === undefined) {
+    throw new Error(
+      `stack "${values.stack}" has role "${config.role}": it never builds; bake a build stack (dev)`,
+    );
+  }
+  const args: Record<string, string> = { ...config.build.args };
+  for (const pair of values["build-arg"] ?? []) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0) throw new Error(`--build-arg "${pair}" must be KEY=VALUE (VALUE may be empty)`);
+    args[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  const plan = buildPlan({
+    stack: values.stack,
+    repositoryUrl: values.registry,
+    cacheScope: values.scope ?? config.build.cacheScope,
+    mainScope: config.cache.mainScope,
+    context: values.context ?? config.build.context,
+    dockerfile: config.build.dockerfile,
+    platform: config.build.platform,
+    buildArgs: args,
+    buildTag: values.tag ?? config.build.buildTag,
+  });
+  return JSON.stringify(renderBakeFile(plan, { push: values.push }), null, 2);
+}
+
+if (require.main === module) {
+  try {
+    process.stdout.write(bakeMain(process.argv.slice(2), path.resolve(__dirname, "..")) + "\n");
+  } catch (err) {
+    process.stderr.write(`bake: ${(err as Error).message}\n`);
+    process.exit(2);
+  }
+}
