@@ -410,6 +410,16 @@ export function parseStackConfig(raw: Readonly<Record<string, unknown>>, stack: 
   const k = (name: string) => `${NAMESPACE}:${name}`;
 
   // Cross-field rules zod's per-field schema cannot see.
+  if (!(ENVIRONMENT_TAGS as readonly string[]).includes(stack)) {
+    problems.push({
+      key: "stack name",
+      value: stack,
+      message:
+        `must be one of ${ENVIRONMENT_TAGS.join(", ")}: the stack name is the image's environment tag, which ` +
+        "the registry keeps mutable and protects from expiry",
+      fix: `pulumi stack select ${ENVIRONMENT_TAGS[0]} (or pulumi stack init ${ENVIRONMENT_TAGS[0]})`,
+    });
+  }
   const allowedMemory = FARGATE_MEMORY[service.cpu] ?? [];
   if (!allowedMemory.includes(service.memory)) {
     problems.push({

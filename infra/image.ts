@@ -1,0 +1,132 @@
+/**
+ * The VoxPersona image: one docker-build `Image` per Dockerfile stage, in dependency order, each importing
+ * and exporting its own registry cache ref. Only `final` pushes a release image.
+ */
+import * as aws from "@pulumi/aws";
+import * as dockerbuild from "@pulumi/docker-build";
+import * as pulumi from "@pulumi/pulumi";
+import {
+  BuildPlan,
+  BuildPlanInput,
+  CACHE_EXPORT_ATTRIBUTES,
+  STAGES,
+  StageName,
+  StagePlan,
+  buildPlan,
+} from "./plan";
+
+export interface StagedImageArgs {
+  /**
+   * Release repository URL (`<registry>/<name>`); cache refs are derived from it.
+   * @default required
+   */
+  readonly repositoryUrl: pulumi.Input<string>;
+  /**
+   * ECR registry id (account) used to fetch push credentials.
+   * @default required
+   */
+  readonly registryId: pulumi.Input<string>;
+  /**
+   * Everything else the build plan needs (see `BuildPlanInput`).
+   * @default required
+   */
+  readonly plan: Omit<BuildPlanInput, "repositoryUrl">;
+}
+
+/** Stands in for the repository URL to validate the plan (and read its URL-free fields) up front. */
+const VALIDATION_URL = "registry.invalid/validation";
+
+export class StagedImage extends pulumi.ComponentResource {
+  /** docker-build Image per stage. */
+  public readonly stages: Readonly<Record<StageName, dockerbuild.Image>>;
+  /** Digest of the pushed release image (`sha256:…`). */
+  public readonly digest: pulumi.Output<string>;
+  /** `<repositoryUrl>@<digest>`: what deployments run. */
+  public readonly imageRef: pulumi.Output<string>;
+  /** Cache ref each stage exports to. */
+  public readonly cacheRefs: pulumi.Output<Record<StageName, string>>;
+  /** Release tags pushed. */
+  public readonly tags: pulumi.Output<string[]>;
+
+  constructor(name: string, args: StagedImageArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("voxpersona:image:StagedImage", name, {}, opts);
+
+    // Fail on bad plain input (unknown build arg, bad tag or scope) before any child is registered.
+    let validated: BuildPlan;
+    try {
+      validated = buildPlan({ ...args.plan, repositoryUrl: VALIDATION_URL });
+    } catch (err) {
+      throw new Error(`StagedImage "${name}": args.plan is invalid: ${(err as Error).message}`);
+    }
+
+    const plan: pulumi.Output<BuildPlan> = pulumi
+      .output(args.repositoryUrl)
+      .apply((repositoryUrl) => buildPlan({ ...args.plan, repositoryUrl }));
+    const stagePlan = (stage: StageName): pulumi.Output<StagePlan> =>
+      plan.apply((p) => p.stages.find((s) => s.stage === stage) as StagePlan);
+
+    const auth = aws.ecr.getAuthorizationTokenOutput({ registryId: args.registryId }, { parent: this });
+    const registries = [
+      {
+        address: auth.proxyEndpoint.apply((e) => e.replace(/^https:\/\//, "")),
+        username: auth.userName,
+        password: pulumi.secret(auth.password),
+      },
+    ];
+
+    const images = {} as Record<StageName, dockerbuild.Image>;
+    for (const stage of STAGES) {
+      const sp = stagePlan(stage);
+      const isFinal = stage === "final";
+      // Known without the repository URL, so these inputs stay plain (readable previews).
+      const plain = validated.stages.find((s) => s.stage === stage) as StagePlan;
+      images[stage] = new dockerbuild.Image(
+        `${name}-${stage}`,
+        {
+          context: { location: plain.context },
+          dockerfile: { location: plain.dockerfile },
+          target: plain.target,
+          platforms: [plain.platform as dockerbuild.Platform],
+          buildArgs: plain.buildArgs,
+          cacheFrom: sp.apply((s) => s.cacheFrom.map((ref) => ({ registry: { ref } }))),
+          cacheTo: sp.apply((s) => [
+            {
+              registry: {
+                ref: s.cacheTo,
+                mode: dockerbuild.CacheMode.Max,
+                imageManifest: CACHE_EXPORT_ATTRIBUTES.imageManifest,
+                ociMediaTypes: CACHE_EXPORT_ATTRIBUTES.ociMediaTypes,
+              },
+            },
+          ]),
+          // Stages only feed the cache; the release image is pushed without being stored in the builder's
+          // image store, which would unpack every parent layer and undo the fast code-only rebuild.
+          push: false,
+          exports: isFinal ? [{ registry: { store: false } }] : [{ cacheonly: {} }],
+          ...(isFinal ? { tags: sp.apply((s) => [...s.tags]) } : {}),
+          registries,
+        },
+        {
+          parent: this,
+          dependsOn: plain.dependsOn.map((d) => images[d]),
+          // What is pushed (release image, cache) belongs to the registry and its lifecycle rules, not to
+          // this stack: deleting the stack must not delete an image another stack runs.
+          retainOnDelete: true,
+        },
+      );
+    }
+    this.stages = images;
+
+    this.digest = images.final.digest;
+    this.imageRef = pulumi.interpolate`${args.repositoryUrl}@${images.final.digest}`;
+    this.cacheRefs = plan.apply((p) => ({ ...p.cacheRefs }));
+    this.tags = plan.apply((p) => [...p.tags]);
+
+    this.registerOutputs({
+      digest: this.digest,
+      imageRef: this.imageRef,
+      cacheRefs: this.cacheRefs,
+      tags: this.tags,
+    });
+  }
+}

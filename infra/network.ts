@@ -1,0 +1,24 @@
+/**
+ * Where the bot's task runs: the configured VPC and subnets, or the account's default VPC.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { StackConfig } from "./config";
+
+export interface Placement {
+  readonly vpcId: pulumi.Output<string>;
+  readonly subnetIds: pulumi.Output<string[]>;
+}
+
+/** Lookups only (invokes); creates nothing. */
+export function resolvePlacement(
+  network: StackConfig["network"],
+  opts?: pulumi.InvokeOutputOptions,
+): Placement {
+  if (network !== undefined) {
+    return { vpcId: pulumi.output(network.vpcId), subnetIds: pulumi.output([...network.subnetIds]) };
+  }
+  const vpc = aws.ec2.getVpcOutput({ default: true }, opts);
+  const subnets = aws.ec2.getSubnetsOutput({ filters: [{ name: "vpc-id", values: [vpc.id] }] }, opts);
+  return { vpcId: vpc.id, subnetIds: subnets.ids };
+}

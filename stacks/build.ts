@@ -1,0 +1,48 @@
+/** A build stack (dev): the registry, the staged image, and the bot running that image's digest. */
+import { StackConfig } from "../infra/config";
+import { StagedImage } from "../infra/image";
+import { Registry } from "../infra/registry";
+import { ENVIRONMENT_TAGS } from "../infra/config";
+import { botService, serviceOutputs, stackTags } from "./common";
+
+export function buildStack(config: StackConfig) {
+  const build = config.build;
+  if (build === undefined) throw new Error(`stack "${config.stack}": a build stack needs voxpersona:build`);
+
+  const registry = new Registry("voxpersona", {
+    name: config.registry.name,
+    environmentTags: ENVIRONMENT_TAGS,
+    encryption: config.registry.encryption,
+    kmsKeyArn: config.registry.kmsKeyArn,
+    scanOnPush: config.registry.scanOnPush,
+    keepBuildImages: config.registry.keepBuildImages,
+    mainScope: config.cache.mainScope,
+    cacheLifecycleDays: config.cache.lifecycleDays,
+    tags: stackTags(config),
+  });
+
+  const image = new StagedImage(`voxpersona-${config.stack}`, {
+    repositoryUrl: registry.repositoryUrl,
+    registryId: registry.registryId,
+    plan: {
+      stack: config.stack,
+      cacheScope: build.cacheScope,
+      mainScope: config.cache.mainScope,
+      context: build.context,
+      dockerfile: build.dockerfile,
+      platform: build.platform,
+      buildArgs: build.args,
+      buildTag: build.buildTag,
+    },
+  });
+
+  const service = botService(config, image.imageRef, registry.repositoryArn);
+
+  return {
+    imageDigest: image.digest,
+    imageRef: image.imageRef,
+    repositoryUrl: registry.repositoryUrl,
+    ...serviceOutputs(service),
+    cacheRefs: image.cacheRefs,
+  };
+}

@@ -1,0 +1,13 @@
+/**
+ * Entry point: reads the stack config once, validates it, then composes the stack for its role.
+ * Bad config throws here, before any resource is declared.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { parseStackConfig } from "../infra/config";
+import { buildStack } from "./build";
+import { promoteStack } from "./promote";
+
+export = async (): Promise<Record<string, pulumi.Input<unknown>>> => {
+  const config = parseStackConfig(pulumi.runtime.allConfig(), pulumi.getStack());
+  return config.role === "build" ? buildStack(config) : promoteStack(config);
+};

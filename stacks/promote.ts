@@ -1,0 +1,51 @@
+/**
+ * A promote stack (staging, prod): runs exactly the digest its upstream stack runs, or the pinned one.
+ * It never builds. The digest is resolved and validated before any resource is declared.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { StackConfig } from "../infra/config";
+import { EnvironmentTag } from "../infra/environment-tag";
+import { DIGEST_OUTPUT, digestRef, qualifyStackName, resolvePromotedDigest } from "../infra/promotion";
+import { botService, serviceOutputs } from "./common";
+
+/** Resolves an Output that is known at preview time (StackReference outputs are). */
+function known<T>(o: pulumi.Output<T>): Promise<T> {
+  return new Promise((resolve) => o.apply(resolve));
+}
+
+export async function promoteStack(config: StackConfig) {
+  const promote = config.promote;
+  if (promote === undefined)
+    throw new Error(`stack "${config.stack}": a promote stack needs voxpersona:upstreamStack`);
+  const upstream = qualifyStackName(promote.upstreamStack, pulumi.getOrganization(), pulumi.getProject());
+
+  // A pinned digest needs nothing from upstream; otherwise read (not create) the upstream's outputs.
+  const upstreamOutputs =
+    promote.pinnedDigest === undefined ? await known(new pulumi.StackReference(upstream).outputs) : undefined;
+  const { digest } = resolvePromotedDigest({
+    stack: config.stack,
+    upstream,
+    pinnedDigest: promote.pinnedDigest,
+    upstreamOutputs,
+  });
+
+  const repository = aws.ecr.getRepositoryOutput({ name: config.registry.name });
+  const imageRef = repository.repositoryUrl.apply((url) => digestRef(url, digest));
+
+  // Tag first: the image is protected by the lifecycle policy before a task runs it.
+  const tag = new EnvironmentTag(`voxpersona-${config.stack}-tag`, {
+    region: config.region,
+    repositoryName: config.registry.name,
+    digest,
+    tag: config.stack,
+  });
+  const service = botService(config, imageRef, repository.arn, { dependsOn: [tag] });
+
+  return {
+    [DIGEST_OUTPUT]: tag.digest,
+    imageRef,
+    repositoryUrl: repository.repositoryUrl,
+    ...serviceOutputs(service),
+  };
+}
