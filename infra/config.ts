@@ -298,7 +298,18 @@ const EXAMPLES: ReadonlyArray<readonly [RegExp, string]> = [
   [/\.vpcId$/, "vpc-<id>"],
   [/\.subnetIds/, "subnet-<id>"],
   [/:secrets\./, "voxpersona/<stack>/<name>"],
+  [/\.context$/, "app"],
 ];
+
+/** For a missing object key, the field whose `config set --path` the fix hint shows. */
+const REPRESENTATIVE_FIELD: Readonly<Record<string, string>> = {
+  [`${NAMESPACE}:service`]: "cpu",
+  [`${NAMESPACE}:build`]: "context",
+};
+
+function article(noun: string): string {
+  return `${/^[aeiou]/.test(noun) ? "an" : "a"} ${noun}`;
+}
 
 function fixFor(stack: string, key: string): string {
   const example = EXAMPLES.find(([re]) => re.test(key))?.[1] ?? "<value>";
@@ -322,10 +333,17 @@ function issueToProblem(
     raw,
   );
   if (issue.code === "invalid_type" && value === undefined) {
-    return { key, message: `is required (${issue.expected})` };
+    const field = REPRESENTATIVE_FIELD[key];
+    return {
+      key,
+      message: `is required (${issue.expected})`,
+      ...(field
+        ? { fix: `${fixFor(stack, `${key}.${field}`)} (and its other fields, see Pulumi.yaml)` }
+        : {}),
+    };
   }
   if (issue.code === "invalid_type") {
-    return { key, value, message: `must be a ${issue.expected}, not a ${typeof value}` };
+    return { key, value, message: `must be ${article(issue.expected)}, not ${article(typeof value)}` };
   }
   if (issue.code === "too_small" || issue.code === "too_big") {
     const { minimum, maximum } = issue as { minimum?: unknown; maximum?: unknown };
@@ -343,21 +361,34 @@ function issueToProblem(
     };
   }
   if (issue.code === "invalid_key") {
-    const bad = (issue as { input?: unknown }).input;
-    return { key: `${key}.${String(bad)}`, message: issue.issues[0]?.message ?? issue.message };
+    return {
+      key,
+      message: issue.issues[0]?.message ?? issue.message,
+      fix: `pulumi config rm --stack ${stack} --path '${key}'`,
+    };
   }
   return { key, value, message: issue.message };
 }
 
 /** Pulumi passes structured values as JSON strings; YAML readers pass objects. Accept both. */
-function decode(raw: Readonly<Record<string, unknown>>, problems: Problem[]): Record<string, unknown> {
+function decode(
+  raw: Readonly<Record<string, unknown>>,
+  stack: string,
+  problems: Problem[],
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(raw)) {
     if (STRUCTURED_KEYS.includes(key) && typeof value === "string") {
       try {
         out[key] = JSON.parse(value);
       } catch {
-        problems.push({ key, value, message: "must be an object (set its fields with --path)" });
+        out[key] = value;
+        problems.push({
+          key,
+          value,
+          message: "must be an object, not a plain string",
+          fix: `pulumi config rm --stack ${stack} '${key}', then set its fields with --path (see Pulumi.yaml)`,
+        });
       }
     } else {
       out[key] = value;
@@ -374,7 +405,7 @@ function decode(raw: Readonly<Record<string, unknown>>, problems: Problem[]): Re
  */
 export function parseStackConfig(raw: Readonly<Record<string, unknown>>, stack: string): StackConfig {
   const problems: Problem[] = [];
-  const decoded = decode(raw, problems);
+  const decoded = decode(raw, stack, problems);
   const ours = Object.fromEntries(
     Object.entries(decoded).filter(([k]) => k.startsWith(`${NAMESPACE}:`) || k === "aws:region"),
   );
@@ -390,7 +421,13 @@ export function parseStackConfig(raw: Readonly<Record<string, unknown>>, stack: 
   }
   const result = rawSchema.safeParse(ours);
   if (!result.success) {
-    problems.push(...result.error.issues.map((i) => issueToProblem(i, ours, stack)));
+    // A key that is not even JSON was reported by decode(); its schema issues would only repeat that.
+    const undecodable = new Set(problems.map((p) => p.key));
+    problems.push(
+      ...result.error.issues
+        .filter((i) => !undecodable.has(String(i.path[0])))
+        .map((i) => issueToProblem(i, ours, stack)),
+    );
   }
   if (problems.length > 0 || !result.success) {
     throw new StackConfigError(

@@ -126,9 +126,10 @@ const provider: pulumi.dynamic.ResourceProvider = {
 
 /** The environment tag of a promoted image (a dynamic resource; see module comment). */
 export class EnvironmentTag extends pulumi.dynamic.Resource {
-  public readonly digest!: pulumi.Output<string>;
-  public readonly tag!: pulumi.Output<string>;
-  public readonly repositoryName!: pulumi.Output<string>;
+  // `declare`: a plain field would be re-initialised to undefined after super() under ES2022 class fields.
+  declare public readonly digest: pulumi.Output<string>;
+  declare public readonly tag: pulumi.Output<string>;
+  declare public readonly repositoryName: pulumi.Output<string>;
 
   constructor(name: string, args: EnvironmentTagInputs, opts?: pulumi.CustomResourceOptions) {
     super(provider, name, { ...args }, opts, "environment-tag", "EnvironmentTag");

@@ -1,0 +1,108 @@
+import { strict as assert } from "node:assert";
+import { execFileSync, spawnSync } from "node:child_process";
+import { ROOT } from "./helpers/stackfiles";
+import { renderBakeFile } from "../infra/bake";
+import { parseStackConfig } from "../infra/config";
+import { STAGES, buildPlan, cacheFromSpec, cacheToSpec } from "../infra/plan";
+import { stackFileConfig } from "./helpers/stackfiles";
+
+const REGISTRY = "127.0.0.1:5000/voxpersona";
+
+function bake(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync("npm", ["run", "--silent", "bake", "--", ...args], { cwd: ROOT, encoding: "utf8" });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe("npm run bake", function () {
+  this.timeout(60000);
+
+  it("prints valid JSON whose targets, cache refs and args equal the plan's", () => {
+    const out = execFileSync(
+      "npm",
+      ["run", "--silent", "bake", "--", "--stack", "dev", "--registry", REGISTRY],
+      {
+        cwd: ROOT,
+        encoding: "utf8",
+      },
+    );
+    const file = JSON.parse(out);
+    const config = parseStackConfig(stackFileConfig("dev"), "dev");
+    const plan = buildPlan({
+      stack: "dev",
+      repositoryUrl: REGISTRY,
+      cacheScope: "main",
+      mainScope: "main",
+      context: config.build!.context,
+      dockerfile: config.build!.dockerfile,
+      platform: config.build!.platform,
+      buildArgs: config.build!.args,
+    });
+    assert.deepEqual(file.group.default.targets, [...STAGES]);
+    assert.deepEqual(Object.keys(file.target), [...STAGES]);
+    for (const s of plan.stages) {
+      const t = file.target[s.stage];
+      assert.equal(t.target, s.target);
+      assert.equal(t.context, "app");
+      assert.equal(t.dockerfile, "../docker/Dockerfile");
+      assert.deepEqual(t.platforms, ["linux/amd64"]);
+      assert.deepEqual(t.args, s.buildArgs);
+      assert.deepEqual(t["cache-from"], s.cacheFrom.map(cacheFromSpec));
+      assert.deepEqual(t["cache-to"], [cacheToSpec(s.cacheTo)]);
+      assert.deepEqual(t.output, ["type=cacheonly"]);
+    }
+    assert.deepEqual(file, renderBakeFile(plan));
+    assert.deepEqual(file.target.final["cache-to"], [
+      `type=registry,ref=${REGISTRY}/cache/final:main,mode=max,image-manifest=true,oci-mediatypes=true`,
+    ]);
+  });
+
+  it("takes scope, context, build args, tag and push", () => {
+    const r = bake(
+      "--stack",
+      "dev",
+      "--registry",
+      REGISTRY,
+      "--scope",
+      "pr-7",
+      "--context",
+      "test/fixtures/app",
+      "--build-arg",
+      "TORCH_PACKAGES=",
+      "--tag",
+      "git-abc",
+      "--push",
+    );
+    assert.equal(r.status, 0, r.stderr);
+    const file = JSON.parse(r.stdout);
+    assert.equal(file.target["python-deps"].args.TORCH_PACKAGES, "");
+    assert.equal(file.target.final.dockerfile, "../../../docker/Dockerfile");
+    assert.deepEqual(file.target["system-base"]["cache-from"], [
+      `type=registry,ref=${REGISTRY}/cache/system-base:pr-7`,
+      `type=registry,ref=${REGISTRY}/cache/system-base:main`,
+    ]);
+    assert.deepEqual(file.target.final.output, [
+      `type=image,"name=${REGISTRY}:dev,${REGISTRY}:git-abc",push=true,store=false`,
+    ]);
+    assert.deepEqual(file.target["ml-models"].output, ["type=cacheonly"]);
+  });
+
+  it("fails with a clear message for a promote stack, a missing flag or a bad build arg", () => {
+    assert.deepEqual(
+      [
+        bake("--stack", "prod", "--registry", REGISTRY).status,
+        bake("--stack", "prod", "--registry", REGISTRY).stderr,
+      ],
+      [2, 'bake: stack "prod" has role "promote": it never builds; bake a build stack (dev)\n'],
+    );
+    assert.equal(
+      bake("--stack", "dev").stderr,
+      "bake: --stack and --registry are required\nusage: npm run --silent bake -- --stack <name> --registry " +
+        "<host/repo> [--scope <scope>] [--context <dir>] [--build-arg KEY=VALUE]... [--tag <tag>] [--push]\n",
+    );
+    assert.equal(
+      bake("--stack", "dev", "--registry", REGISTRY, "--build-arg", "NOPE=1").stderr,
+      'bake: unknown build arg(s) "NOPE": docker/Dockerfile declares BASE_IMAGE, TORCH_INDEX_URL, ' +
+        "TORCH_PACKAGES, HF_HUB_PACKAGE, EMBEDDING_MODELS\n",
+    );
+  });
+});

@@ -1,0 +1,320 @@
+import { strict as assert } from "node:assert";
+import { StackConfigError, parseStackConfig } from "../infra/config";
+import { asRuntimeConfig, stackFileConfig } from "./helpers/stackfiles";
+
+const dev = stackFileConfig("dev");
+const staging = stackFileConfig("staging");
+
+function without(raw: Record<string, unknown>, ...keys: string[]): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(raw).filter(([k]) => !keys.includes(k)));
+}
+function withService(raw: Record<string, unknown>, patch: object): Record<string, unknown> {
+  return { ...raw, "voxpersona:service": { ...(raw["voxpersona:service"] as object), ...patch } };
+}
+function withBuild(patch: object): Record<string, unknown> {
+  return { ...dev, "voxpersona:build": { ...(dev["voxpersona:build"] as object), ...patch } };
+}
+/** The exact message parseStackConfig throws. */
+function errorOf(raw: Record<string, unknown>, stack: string): string {
+  try {
+    parseStackConfig(raw, stack);
+  } catch (err) {
+    assert.ok(err instanceof StackConfigError, "expected a StackConfigError");
+    return err.message;
+  }
+  throw new Error("expected parseStackConfig to throw");
+}
+
+describe("parseStackConfig: the committed stack files", () => {
+  it("parses Pulumi.dev.yaml into a build stack", () => {
+    const c = parseStackConfig(dev, "dev");
+    assert.equal(c.role, "build");
+    assert.equal(c.region, "eu-central-1");
+    assert.equal(c.promote, undefined);
+    assert.deepEqual(c.build, {
+      context: "app",
+      dockerfile: "docker/Dockerfile",
+      platform: "linux/amd64",
+      args: {},
+      cacheScope: "main",
+    });
+    assert.deepEqual(c.cache, {
+      mainScope: "main",
+      lifecycleDays: { "system-base": 90, "python-deps": 30, "ml-models": 90, final: 14 },
+    });
+    assert.deepEqual(c.registry, {
+      name: "voxpersona",
+      encryption: "AES256",
+      scanOnPush: true,
+      keepBuildImages: 30,
+    });
+    assert.deepEqual(c.service, {
+      cpu: 1024,
+      memory: 6144,
+      ephemeralStorageGiB: 30,
+      desiredCount: 1,
+      logRetentionDays: 14,
+      assignPublicIp: true,
+      cpuArchitecture: "X86_64",
+      environment: { LOG_LEVEL: "DEBUG" },
+    });
+    assert.equal(c.network, undefined);
+    assert.deepEqual(Object.keys(c.secrets), [
+      "DATABASE_URL",
+      "TELEGRAM_BOT_TOKEN",
+      "OPENAI_API_KEY",
+      "ANTHROPIC_API_KEY",
+    ]);
+  });
+
+  it("parses Pulumi.staging.yaml and Pulumi.prod.yaml into promote stacks chained dev → staging → prod", () => {
+    const s = parseStackConfig(staging, "staging");
+    const p = parseStackConfig(stackFileConfig("prod"), "prod");
+    assert.deepEqual(s.promote, { upstreamStack: "dev" });
+    assert.deepEqual(p.promote, { upstreamStack: "staging" });
+    assert.equal(s.build, undefined);
+    assert.equal(p.build, undefined);
+    assert.deepEqual([p.service.cpu, p.service.memory, p.service.logRetentionDays], [2048, 8192, 90]);
+    assert.equal(p.secrets.DATABASE_URL, "voxpersona/prod/database-url");
+  });
+
+  it("reads the runtime's form (objects as JSON strings) exactly like the YAML form", () => {
+    for (const stack of ["dev", "staging", "prod"]) {
+      const yaml = stackFileConfig(stack);
+      assert.deepEqual(parseStackConfig(asRuntimeConfig(yaml), stack), parseStackConfig(yaml, stack));
+    }
+  });
+
+  it("keeps a pinned digest and qualifies nothing by itself", () => {
+    const digest = `sha256:${"ab".repeat(32)}`;
+    const c = parseStackConfig({ ...staging, "voxpersona:imageDigest": digest }, "staging");
+    assert.deepEqual(c.promote, { upstreamStack: "dev", pinnedDigest: digest });
+  });
+
+  it("applies the documented defaults when optional keys are absent", () => {
+    const c = parseStackConfig(
+      {
+        "aws:region": "eu-west-1",
+        "voxpersona:role": "build",
+        "voxpersona:build": {},
+        "voxpersona:service": { cpu: 2048, memory: 8192 },
+      },
+      "dev",
+    );
+    assert.deepEqual(c.build, {
+      context: "app",
+      dockerfile: "docker/Dockerfile",
+      platform: "linux/amd64",
+      args: {},
+      cacheScope: "main",
+    });
+    assert.deepEqual(
+      [
+        c.service.ephemeralStorageGiB,
+        c.service.desiredCount,
+        c.service.logRetentionDays,
+        c.service.assignPublicIp,
+      ],
+      [30, 1, 30, false],
+    );
+    assert.deepEqual(c.registry, {
+      name: "voxpersona",
+      encryption: "AES256",
+      scanOnPush: true,
+      keepBuildImages: 30,
+    });
+    assert.deepEqual(c.secrets, {});
+  });
+});
+
+describe("parseStackConfig: every invalid input is named, shown and fixable", () => {
+  it("missing key", () => {
+    assert.equal(
+      errorOf(without(dev, "aws:region"), "dev"),
+      'Invalid stack config for "dev" (1 problem):\n' +
+        "  - aws:region: is required (string). Fix: pulumi config set --stack dev 'aws:region' eu-central-1",
+    );
+    assert.equal(
+      errorOf(without(staging, "voxpersona:service"), "staging"),
+      'Invalid stack config for "staging" (1 problem):\n' +
+        "  - voxpersona:service: is required (object). Fix: pulumi config set --stack staging --path " +
+        "'voxpersona:service.cpu' 2048 (and its other fields, see Pulumi.yaml)",
+    );
+  });
+
+  it("wrong type", () => {
+    assert.equal(
+      errorOf(withService(staging, { cpu: "2048" }), "staging"),
+      'Invalid stack config for "staging" (1 problem):\n' +
+        '  - voxpersona:service.cpu (got "2048"): must be a number, not a string. Fix: pulumi config set ' +
+        "--stack staging --path 'voxpersona:service.cpu' 2048",
+    );
+    assert.equal(
+      errorOf({ ...staging, "voxpersona:service": "{cpu:" }, "staging"),
+      'Invalid stack config for "staging" (1 problem):\n' +
+        '  - voxpersona:service (got "{cpu:"): must be an object, not a plain string. Fix: pulumi config rm ' +
+        "--stack staging 'voxpersona:service', then set its fields with --path (see Pulumi.yaml)",
+    );
+  });
+
+  it("out-of-range number", () => {
+    assert.equal(
+      errorOf(withService(staging, { ephemeralStorageGiB: 500 }), "staging"),
+      'Invalid stack config for "staging" (1 problem):\n' +
+        "  - voxpersona:service.ephemeralStorageGiB (got 500): must be at most 200. Fix: pulumi config set " +
+        "--stack staging --path 'voxpersona:service.ephemeralStorageGiB' 30",
+    );
+  });
+
+  it("invalid Fargate pair", () => {
+    assert.equal(
+      errorOf(withService(staging, { cpu: 1024, memory: 16384 }), "staging"),
+      'Invalid stack config for "staging" (1 problem):\n' +
+        "  - voxpersona:service.memory (got 16384): is not a Fargate size for cpu 1024; allowed: 2048, 3072, " +
+        "4096, 5120, 6144, 7168, 8192. Fix: pulumi config set --stack staging --path " +
+        "'voxpersona:service.memory' 4096",
+    );
+    assert.equal(
+      errorOf(withService(staging, { cpu: 3000 }), "staging"),
+      'Invalid stack config for "staging" (1 problem):\n' +
+        "  - voxpersona:service.cpu (got 3000): must be a Fargate CPU size (256, 512, 1024, 2048, 4096, 8192, " +
+        "16384). Fix: pulumi config set --stack staging --path 'voxpersona:service.cpu' 2048",
+    );
+  });
+
+  it("unknown stack role", () => {
+    assert.equal(
+      errorOf({ ...staging, "voxpersona:role": "deploy" }, "staging"),
+      'Invalid stack config for "staging" (1 problem):\n' +
+        '  - voxpersona:role (got "deploy"): must be one of "build", "promote". Fix: pulumi config set ' +
+        "--stack staging 'voxpersona:role' build",
+    );
+  });
+
+  it("promote stack without upstream", () => {
+    assert.equal(
+      errorOf(without(staging, "voxpersona:upstreamStack"), "staging"),
+      'Invalid stack config for "staging" (1 problem):\n' +
+        "  - voxpersona:upstreamStack: is required for a promote stack: it names the stack whose image digest " +
+        "this stack runs. Fix: pulumi config set --stack staging 'voxpersona:upstreamStack' dev",
+    );
+  });
+
+  it("retention not allowed by CloudWatch", () => {
+    assert.equal(
+      errorOf(withService(staging, { logRetentionDays: 10 }), "staging"),
+      'Invalid stack config for "staging" (1 problem):\n' +
+        "  - voxpersona:service.logRetentionDays (got 10): must be one of CloudWatch's retention values (1, 3, " +
+        "5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653). " +
+        "Fix: pulumi config set --stack staging --path 'voxpersona:service.logRetentionDays' 30",
+    );
+  });
+
+  it("reports several problems together", () => {
+    assert.equal(
+      errorOf(
+        {
+          ...withService(staging, { desiredCount: 2, memory: 2048 }),
+          "voxpersona:imageDigest": "sha256:abc",
+        },
+        "staging",
+      ),
+      'Invalid stack config for "staging" (3 problems):\n' +
+        '  - voxpersona:imageDigest (got "sha256:abc"): must be an image digest: sha256: followed by 64 ' +
+        "lowercase hex digits. Fix: pulumi config set --stack staging 'voxpersona:imageDigest' " +
+        "sha256:<64 hex digits>\n" +
+        "  - voxpersona:service.memory (got 2048): must be at least 4096 MiB: BAAI/bge-m3 alone needs ~2.3 GB " +
+        "of RAM. Fix: pulumi config set --stack staging --path 'voxpersona:service.memory' 8192\n" +
+        "  - voxpersona:service.desiredCount (got 2): must be 0 (paused) or 1: the bot must never run twice at " +
+        "once. Fix: pulumi config set --stack staging --path 'voxpersona:service.desiredCount' 1",
+    );
+  });
+
+  it("role-specific keys on the wrong role", () => {
+    assert.equal(
+      errorOf({ ...staging, "voxpersona:build": { context: "app" } }, "staging"),
+      'Invalid stack config for "staging" (1 problem):\n' +
+        "  - voxpersona:build: must not be set on a promote stack: promote stacks never build, they run an " +
+        "upstream digest. Fix: pulumi config rm --stack staging 'voxpersona:build'",
+    );
+    assert.equal(
+      errorOf({ ...dev, "voxpersona:upstreamStack": "staging" }, "dev"),
+      'Invalid stack config for "dev" (1 problem):\n' +
+        '  - voxpersona:upstreamStack (got "staging"): is only valid on a promote stack; this stack\'s role is ' +
+        "\"build\". Fix: pulumi config rm --stack dev 'voxpersona:upstreamStack'",
+    );
+    assert.equal(
+      errorOf(without(dev, "voxpersona:build"), "dev"),
+      'Invalid stack config for "dev" (1 problem):\n' +
+        "  - voxpersona:build: is required for a build stack (context, dockerfile, platform, args). Fix: " +
+        "pulumi config set --stack dev --path 'voxpersona:build.context' app",
+    );
+  });
+
+  it("unknown keys, stack names, build args, tags, secrets and architecture", () => {
+    assert.match(
+      errorOf({ ...dev, "voxpersona:sevice": {} }, "dev"),
+      /^ {2}- voxpersona:sevice: is not a key of this program \(known: aws:region, voxpersona:role, .*\)\. Fix: pulumi config rm --stack dev 'voxpersona:sevice'$/m,
+    );
+    assert.equal(
+      errorOf(dev, "qa"),
+      'Invalid stack config for "qa" (1 problem):\n' +
+        '  - stack name (got "qa"): must be one of dev, staging, prod: the stack name is the image\'s ' +
+        "environment tag, which the registry keeps mutable and protects from expiry. Fix: pulumi stack select " +
+        "dev (or pulumi stack init dev)",
+    );
+    assert.equal(
+      errorOf(withBuild({ args: { TORCH: "x" } }), "dev"),
+      'Invalid stack config for "dev" (1 problem):\n' +
+        "  - voxpersona:build.args.TORCH: is not a build arg of docker/Dockerfile (known: BASE_IMAGE, " +
+        "TORCH_INDEX_URL, TORCH_PACKAGES, HF_HUB_PACKAGE, EMBEDDING_MODELS). Fix: pulumi config rm --stack dev " +
+        "--path 'voxpersona:build.args.TORCH'",
+    );
+    assert.equal(
+      errorOf({ ...dev, "voxpersona:buildTag": "prod" }, "dev"),
+      'Invalid stack config for "dev" (1 problem):\n' +
+        '  - voxpersona:buildTag (got "prod"): must not be an environment tag (dev, staging, prod): those move ' +
+        "on promotion. Fix: pulumi config set --stack dev 'voxpersona:buildTag' git-<sha>",
+    );
+    assert.equal(
+      errorOf(
+        { ...dev, "voxpersona:secrets": { "bot-token": "voxpersona/dev/x", DATABASE_URL: "arn:aws:s3:::b" } },
+        "dev",
+      ),
+      'Invalid stack config for "dev" (2 problems):\n' +
+        "  - voxpersona:secrets.bot-token: must be an environment variable name ([A-Z_][A-Z0-9_]*). Fix: " +
+        "pulumi config rm --stack dev --path 'voxpersona:secrets.bot-token'\n" +
+        '  - voxpersona:secrets.DATABASE_URL (got "arn:aws:s3:::b"): must be a Secrets Manager secret name or ' +
+        "ARN, or an SSM parameter ARN. Fix: pulumi config set --stack dev --path " +
+        "'voxpersona:secrets.DATABASE_URL' voxpersona/<stack>/<name>",
+    );
+    assert.equal(
+      errorOf(withBuild({ platform: "linux/arm64" }), "dev"),
+      'Invalid stack config for "dev" (1 problem):\n' +
+        '  - voxpersona:service.cpuArchitecture (got "X86_64"): must match voxpersona:build.platform ' +
+        '"linux/arm64" (ARM64): the task runs the image that build produces. Fix: pulumi config set --stack ' +
+        "dev --path 'voxpersona:service.cpuArchitecture' ARM64",
+    );
+  });
+
+  it("KMS without a key, half a network, and a value in both environment and secrets", () => {
+    assert.equal(
+      errorOf(
+        {
+          ...withService(dev, { environment: { DATABASE_URL: "postgres://x" } }),
+          "voxpersona:registry": { encryption: "KMS" },
+          "voxpersona:network": { vpcId: "vpc-0abc" },
+        },
+        "dev",
+      ),
+      'Invalid stack config for "dev" (3 problems):\n' +
+        '  - voxpersona:registry.kmsKeyArn: is required when voxpersona:registry.encryption is "KMS". Fix: ' +
+        "pulumi config set --stack dev --path 'voxpersona:registry.kmsKeyArn' arn:aws:kms:<region>:<account>:key/<id>\n" +
+        "  - voxpersona:network.subnetIds: must be set together with the other network field (or leave both " +
+        "unset for the default VPC). Fix: pulumi config set --stack dev --path 'voxpersona:network.subnetIds' " +
+        "subnet-<id>\n" +
+        "  - voxpersona:service.environment.DATABASE_URL: is also a runtime secret; a value must come from one " +
+        "place only. Fix: pulumi config rm --stack dev --path 'voxpersona:service.environment.DATABASE_URL'",
+    );
+  });
+});

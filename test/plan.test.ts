@@ -1,0 +1,139 @@
+import { strict as assert } from "node:assert";
+import {
+  DEFAULT_BUILD_ARGS,
+  KNOWN_BUILD_ARGS,
+  STAGES,
+  buildPlan,
+  cacheFromRefs,
+  cacheToSpec,
+  stageClosure,
+} from "../infra/plan";
+
+const R = "123456789012.dkr.ecr.eu-central-1.amazonaws.com/voxpersona";
+const base = {
+  stack: "dev",
+  repositoryUrl: R,
+  cacheScope: "main",
+  mainScope: "main",
+  context: "app",
+  dockerfile: "docker/Dockerfile",
+  platform: "linux/amd64",
+};
+
+describe("build plan", () => {
+  it("lists the four stages in dependency order with their upstream stages", () => {
+    const plan = buildPlan(base);
+    assert.deepEqual(
+      plan.stages.map((s) => [s.stage, s.target, s.dependsOn]),
+      [
+        ["system-base", "system-base", []],
+        ["python-deps", "python-deps", ["system-base"]],
+        ["ml-models", "ml-models", ["system-base"]],
+        ["final", "final", ["python-deps", "ml-models"]],
+      ],
+    );
+    for (const s of plan.stages) {
+      for (const d of s.dependsOn)
+        assert.ok(STAGES.indexOf(d) < STAGES.indexOf(s.stage), `${d} before ${s.stage}`);
+    }
+  });
+
+  it("reads its own ref first, then upstream stages', in this scope and then main's", () => {
+    const plan = buildPlan({ ...base, cacheScope: "pr-42" });
+    const final = plan.stages.find((s) => s.stage === "final");
+    assert.deepEqual(final?.cacheFrom, [
+      `${R}/cache/final:pr-42`,
+      `${R}/cache/python-deps:pr-42`,
+      `${R}/cache/system-base:pr-42`,
+      `${R}/cache/ml-models:pr-42`,
+      `${R}/cache/final:main`,
+      `${R}/cache/python-deps:main`,
+      `${R}/cache/system-base:main`,
+      `${R}/cache/ml-models:main`,
+    ]);
+    assert.deepEqual(cacheFromRefs(R, "system-base", "pr-42", "main"), [
+      `${R}/cache/system-base:pr-42`,
+      `${R}/cache/system-base:main`,
+    ]);
+    assert.deepEqual(stageClosure("ml-models"), ["ml-models", "system-base"]);
+  });
+
+  it("reads main only once when building main", () => {
+    const plan = buildPlan(base);
+    assert.deepEqual(plan.stages.find((s) => s.stage === "python-deps")?.cacheFrom, [
+      `${R}/cache/python-deps:main`,
+      `${R}/cache/system-base:main`,
+    ]);
+  });
+
+  it("never writes main's cache from a PR scope", () => {
+    const plan = buildPlan({ ...base, cacheScope: "pr-42" });
+    for (const s of plan.stages) {
+      assert.equal(s.cacheTo, `${R}/cache/${s.stage}:pr-42`);
+      assert.ok(!s.cacheTo.endsWith(":main"));
+    }
+    assert.deepEqual(plan.cacheRefs, {
+      "system-base": `${R}/cache/system-base:pr-42`,
+      "python-deps": `${R}/cache/python-deps:pr-42`,
+      "ml-models": `${R}/cache/ml-models:pr-42`,
+      final: `${R}/cache/final:pr-42`,
+    });
+  });
+
+  it("exports cache with mode=max, an OCI image manifest and OCI media types (ECR)", () => {
+    assert.equal(
+      cacheToSpec(`${R}/cache/final:main`),
+      `type=registry,ref=${R}/cache/final:main,mode=max,image-manifest=true,oci-mediatypes=true`,
+    );
+  });
+
+  it("gives each stage only the args of its own closure, defaults overridden", () => {
+    const plan = buildPlan({
+      ...base,
+      buildArgs: { TORCH_PACKAGES: "", EMBEDDING_MODELS: "BAAI/bge-m3@abc123" },
+    });
+    const args = Object.fromEntries(plan.stages.map((s) => [s.stage, s.buildArgs]));
+    assert.deepEqual(args["system-base"], { BASE_IMAGE: "python:3.10.11-slim" });
+    assert.deepEqual(args["python-deps"], {
+      BASE_IMAGE: "python:3.10.11-slim",
+      TORCH_INDEX_URL: "https://download.pytorch.org/whl/cpu",
+      TORCH_PACKAGES: "",
+    });
+    assert.deepEqual(args["ml-models"], {
+      BASE_IMAGE: "python:3.10.11-slim",
+      EMBEDDING_MODELS: "BAAI/bge-m3@abc123",
+      HF_HUB_PACKAGE: "huggingface_hub==0.26.2",
+    });
+    assert.deepEqual(Object.keys(args.final).sort(), [...KNOWN_BUILD_ARGS].sort());
+    assert.equal(DEFAULT_BUILD_ARGS.EMBEDDING_MODELS, "BAAI/bge-m3 sentence-transformers/all-MiniLM-L6-v2");
+  });
+
+  it("tags only the final image: stack tag, then the build tag", () => {
+    const plan = buildPlan({ ...base, buildTag: "git-0123abc" });
+    assert.deepEqual(plan.tags, [`${R}:dev`, `${R}:git-0123abc`]);
+    assert.deepEqual(
+      plan.stages.map((s) => s.tags.length),
+      [0, 0, 0, 2],
+    );
+  });
+
+  it("refuses unknown build args and invalid tags", () => {
+    assert.throws(
+      () => buildPlan({ ...base, buildArgs: { TORCH: "x", PIP: "y" } }),
+      new Error(
+        'unknown build arg(s) "TORCH", "PIP": docker/Dockerfile declares BASE_IMAGE, TORCH_INDEX_URL, ' +
+          "TORCH_PACKAGES, HF_HUB_PACKAGE, EMBEDDING_MODELS",
+      ),
+    );
+    assert.throws(
+      () => buildPlan({ ...base, cacheScope: "feature/x" }),
+      new Error(
+        'cache scope "feature/x" is not a valid image tag (allowed: ^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$)',
+      ),
+    );
+    assert.throws(
+      () => buildPlan({ ...base, buildTag: "-x" }),
+      new Error('build tag "-x" is not a valid image tag (allowed: ^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$)'),
+    );
+  });
+});
