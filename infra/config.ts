@@ -9,6 +9,7 @@
  */
 import { z } from "zod";
 import { KNOWN_BUILD_ARGS, STAGES, StageName } from "./plan";
+import { ENV_NAME_PATTERN, SECRET_NAME_MARKERS, partitionOfRegion, resolveSecret } from "./secrets";
 
 export const NAMESPACE = "voxpersona";
 
@@ -51,9 +52,7 @@ const DIGEST = /^sha256:[0-9a-f]{64}$/;
 const ECR_NAME = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/;
 const REGION = /^[a-z]{2}(?:-gov|-iso[a-z]*)?-[a-z]+-\d$/;
 const STACK_NAME = /^(?:[A-Za-z0-9_.-]+\/){0,2}[A-Za-z0-9_.-]+$/;
-const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
-const SECRET_REF =
-  /^(?:arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+|arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter\/[A-Za-z0-9/_.-]+|[A-Za-z0-9/_+=.@-]{1,512})$/;
+const ENV_NAME = ENV_NAME_PATTERN;
 
 const tag = (what: string) => z.string().regex(TAG, { error: `must be a valid image tag for ${what}` });
 const intIn = (min: number, max: number) => z.int().min(min).max(max);
@@ -148,11 +147,10 @@ const networkSchema = z
   })
   .strict();
 
+// References are checked with the same rules the service applies (resolveSecret), after the schema.
 const secretsSchema = z.record(
   z.string().regex(ENV_NAME, { error: "must be an environment variable name ([A-Z_][A-Z0-9_]*)" }),
-  z.string().regex(SECRET_REF, {
-    error: "must be a Secrets Manager secret name or ARN, or an SSM parameter ARN",
-  }),
+  z.string().min(1),
 );
 
 /** The raw config keys, as `pulumi config` names them. */
@@ -529,7 +527,35 @@ export function parseStackConfig(raw: Readonly<Record<string, unknown>>, stack: 
     });
   }
   const secrets = c["voxpersona:secrets"] as Record<string, string>;
+  const where = {
+    partition: partitionOfRegion(c["aws:region"]),
+    region: c["aws:region"],
+    accountId: "000000000000",
+  };
+  for (const [env, ref] of Object.entries(secrets)) {
+    try {
+      resolveSecret(env, ref, where);
+    } catch (err) {
+      problems.push({
+        key: k(`secrets.${env}`),
+        value: ref,
+        message: (err as Error).message.replace(`secret ${env}: `, ""),
+      });
+    }
+  }
   for (const name of Object.keys(service.environment)) {
+    const marker = SECRET_NAME_MARKERS.find((m) => name.includes(m));
+    if (marker !== undefined && !(name in secrets)) {
+      problems.push({
+        key: k(`service.environment.${name}`),
+        message:
+          `looks like a secret (its name contains "${marker}"); a plain environment value is readable by ` +
+          "anyone who can describe the task definition",
+        fix:
+          `pulumi config rm --stack ${stack} --path '${k(`service.environment.${name}`)}' and store it in ` +
+          `Secrets Manager, then: ${setCommand(stack, k(`secrets.${name}`), `voxpersona/${stack}/<name>`)}`,
+      });
+    }
     if (name in secrets) {
       problems.push({
         key: k(`service.environment.${name}`),

@@ -40,6 +40,15 @@ export interface PolicyStatement {
 }
 
 export const ENV_NAME_PATTERN = /^[A-Z_][A-Z0-9_]*$/;
+/** Parts of a variable name that mean its value is a secret and must not be a plain environment value. */
+export const SECRET_NAME_MARKERS = ["TOKEN", "SECRET", "PASSWORD", "KEY", "DATABASE_URL"] as const;
+
+/** The partition a region belongs to (where IAM ARNs for it live). */
+export function partitionOfRegion(region: string): string {
+  if (region.startsWith("cn-")) return "aws-cn";
+  if (region.startsWith("us-gov-")) return "aws-us-gov";
+  return "aws";
+}
 const SECRET_NAME_PATTERN = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
 const PARTITION_PATTERN = /^aws(-[a-z]+)*$/;
 const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d+$/;

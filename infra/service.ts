@@ -1,7 +1,14 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
-import { ENV_NAME_PATTERN, resolveSecret, secretsPolicyDocument, type SecretGrant } from "./secrets";
+import { LOG_RETENTION_DAYS } from "./config";
+import {
+  ENV_NAME_PATTERN,
+  SECRET_NAME_MARKERS,
+  resolveSecret,
+  secretsPolicyDocument,
+  type SecretGrant,
+} from "./secrets";
 
 export type CpuArchitecture = "X86_64" | "ARM64";
 
@@ -96,10 +103,7 @@ export const CONTAINER_NAME = "voxpersona";
 export const STOP_TIMEOUT_SECONDS = 60;
 export const DEFAULT_EPHEMERAL_STORAGE_GIB = 21;
 
-const LOG_RETENTION_DAYS: readonly number[] = [
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
-];
-const SECRET_MARKERS = ["TOKEN", "SECRET", "PASSWORD", "KEY", "DATABASE_URL"] as const;
+const LOG_RETENTION: readonly number[] = LOG_RETENTION_DAYS;
 const TASK_FAMILY = /^[A-Za-z0-9_-]{1,255}$/;
 const DIGEST_REF = /^([^@\s]+)@sha256:[0-9a-f]{64}$/;
 
@@ -198,9 +202,9 @@ function validate(name: string, owner: string, args: BotServiceArgs): void {
         `twice; set voxpersona:service.desiredCount to 1`,
     );
   }
-  if (!LOG_RETENTION_DAYS.includes(args.logRetentionDays)) {
+  if (!LOG_RETENTION.includes(args.logRetentionDays)) {
     throw new Error(
-      `${owner}: args.logRetentionDays must be one of ${LOG_RETENTION_DAYS.join(", ")} ` +
+      `${owner}: args.logRetentionDays must be one of ${LOG_RETENTION.join(", ")} ` +
         `(got ${String(args.logRetentionDays)}): CloudWatch Logs accepts only these`,
     );
   }
@@ -245,7 +249,7 @@ function validate(name: string, owner: string, args: BotServiceArgs): void {
           `one place: remove it from the plain environment`,
       );
     }
-    const marker = SECRET_MARKERS.find((m) => key.includes(m));
+    const marker = SECRET_NAME_MARKERS.find((m) => key.includes(m));
     if (marker !== undefined) {
       throw new Error(
         `${owner}: args.environment.${key} looks like a secret (name contains "${marker}"); plain ` +

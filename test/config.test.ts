@@ -277,16 +277,10 @@ describe("parseStackConfig: every invalid input is named, shown and fixable", ()
         "on promotion. Fix: pulumi config set --stack dev 'voxpersona:buildTag' git-<sha>",
     );
     assert.equal(
-      errorOf(
-        { ...dev, "voxpersona:secrets": { "bot-token": "voxpersona/dev/x", DATABASE_URL: "arn:aws:s3:::b" } },
-        "dev",
-      ),
-      'Invalid stack config for "dev" (2 problems):\n' +
+      errorOf({ ...dev, "voxpersona:secrets": { "bot-token": "voxpersona/dev/x" } }, "dev"),
+      'Invalid stack config for "dev" (1 problem):\n' +
         "  - voxpersona:secrets.bot-token: must be an environment variable name ([A-Z_][A-Z0-9_]*). Fix: " +
-        "pulumi config rm --stack dev --path 'voxpersona:secrets.bot-token'\n" +
-        '  - voxpersona:secrets.DATABASE_URL (got "arn:aws:s3:::b"): must be a Secrets Manager secret name or ' +
-        "ARN, or an SSM parameter ARN. Fix: pulumi config set --stack dev --path " +
-        "'voxpersona:secrets.DATABASE_URL' voxpersona/<stack>/<name>",
+        "pulumi config rm --stack dev --path 'voxpersona:secrets.bot-token'",
     );
     assert.equal(
       errorOf(withBuild({ platform: "linux/arm64" }), "dev"),
@@ -315,6 +309,36 @@ describe("parseStackConfig: every invalid input is named, shown and fixable", ()
         "subnet-<id>\n" +
         "  - voxpersona:service.environment.DATABASE_URL: is also a runtime secret; a value must come from one " +
         "place only. Fix: pulumi config rm --stack dev --path 'voxpersona:service.environment.DATABASE_URL'",
+    );
+  });
+
+  it("secret references the service could not grant, and secrets in plain environment values", () => {
+    const arn = "arn:aws:secretsmanager:eu-central-1:123456789012:secret:db";
+    assert.equal(
+      errorOf(
+        { ...dev, "voxpersona:secrets": { DATABASE_URL: "arn:aws:s3:::b", BOT: "/vp/bot", OLD: arn } },
+        "dev",
+      ),
+      'Invalid stack config for "dev" (3 problems):\n' +
+        '  - voxpersona:secrets.DATABASE_URL (got "arn:aws:s3:::b"): "arn:aws:s3:::b" is not a Secrets Manager ' +
+        "secret ARN (arn:<partition>:secretsmanager:<region>:<account>:secret:<name>-<6 chars>) nor an SSM " +
+        "parameter ARN (arn:<partition>:ssm:<region>:<account>:parameter/<name>); JSON keys and version " +
+        "suffixes are not supported. Fix: pulumi config set --stack dev --path 'voxpersona:secrets.DATABASE_URL' " +
+        "voxpersona/<stack>/<name>\n" +
+        '  - voxpersona:secrets.BOT (got "/vp/bot"): "/vp/bot" looks like an SSM parameter name; give its ARN ' +
+        "(arn:<partition>:ssm:<region>:<account>:parameter/vp/bot) or a Secrets Manager secret name without a " +
+        "leading \"/\". Fix: pulumi config set --stack dev --path 'voxpersona:secrets.BOT' voxpersona/<stack>/<name>\n" +
+        `  - voxpersona:secrets.OLD (got "${arn}"): "${arn}" is a partial Secrets Manager ARN (no 6-character ` +
+        'suffix); use the full ARN as shown by "aws secretsmanager describe-secret" or just the secret name. ' +
+        "Fix: pulumi config set --stack dev --path 'voxpersona:secrets.OLD' voxpersona/<stack>/<name>",
+    );
+    assert.equal(
+      errorOf(withService(dev, { environment: { BOT_TOKEN: "x" } }), "dev"),
+      'Invalid stack config for "dev" (1 problem):\n' +
+        '  - voxpersona:service.environment.BOT_TOKEN: looks like a secret (its name contains "TOKEN"); a plain ' +
+        "environment value is readable by anyone who can describe the task definition. Fix: pulumi config rm " +
+        "--stack dev --path 'voxpersona:service.environment.BOT_TOKEN' and store it in Secrets Manager, then: " +
+        "pulumi config set --stack dev --path 'voxpersona:secrets.BOT_TOKEN' voxpersona/dev/<name>",
     );
   });
 });
