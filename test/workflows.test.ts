@@ -273,8 +273,12 @@ function cacheScopeViolations(wfs: Workflows): string[] {
   );
   if (setIdx < 0 || setIdx > upIdx)
     v.push(`${DEPLOY_DEV}: dev must get voxpersona:cacheScope main before pulumi up`);
-  if (!script.includes("pulumi config set --stack dev voxpersona:buildTag git-${{ github.sha }}")) {
-    v.push(`${DEPLOY_DEV}: dev must get voxpersona:buildTag git-<sha>`);
+  if (
+    !script.includes(
+      'pulumi config set --stack dev voxpersona:buildTag "git-${GITHUB_SHA::12}-$(git -C app rev-parse --short=12 HEAD)"',
+    )
+  ) {
+    v.push(`${DEPLOY_DEV}: dev must get voxpersona:buildTag git-<infra sha>-<app sha>`);
   }
   const up = steps(deploy)[upIdx];
   if (up?.with?.["stack-name"] !== "dev") v.push(`${DEPLOY_DEV}: pulumi up must target dev`);
@@ -493,7 +497,7 @@ describe("workflows: invariants", () => {
     ["previews: one comment per stack, edited in place, matrix exactly dev/staging/prod", previewViolations],
     ["the PR build renders and bakes with the PR scope, never main, never --push", prBuildViolations],
     [
-      "dev previews use pr-<number>; deploy-dev uses cacheScope main and buildTag git-<sha>",
+      "dev previews use pr-<number>; deploy-dev uses cacheScope main and buildTag git-<infra sha>-<app sha>",
       cacheScopeViolations,
     ],
     ["jobs that build or preview set umask 0022 before checking out", umaskViolations],
