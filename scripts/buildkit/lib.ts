@@ -193,6 +193,8 @@ export interface Step {
   readonly key: string;
   readonly stage: string;
   readonly instruction: string;
+  /** The RUN marker of a RUN step (`python-deps/torch`), if it has one. */
+  readonly marker?: string;
   readonly status: StepStatus;
   /** Why: "RUN marker printed", "RUN marker absent", "CACHED", "DONE". */
   readonly evidence: string;
@@ -249,7 +251,7 @@ export function parseSteps(log: string): Step[] {
       st = "executed";
       evidence = [...seen].join("+") || "no status";
     }
-    steps.set(key, { key, stage, instruction: instruction.slice(0, 100), status: st, evidence });
+    steps.set(key, { key, stage, instruction, marker, status: st, evidence });
   }
   return [...steps.values()];
 }
