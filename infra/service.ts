@@ -33,6 +33,12 @@ export interface BotServiceArgs {
    */
   readonly repositoryArn: pulumi.Input<string>;
   /**
+   * KMS key the release repository is encrypted with (ECR `encryption: KMS`); pulling its layers needs
+   * `kms:Decrypt` on it. Unset for AES256 repositories.
+   * @default undefined (no KMS grant)
+   */
+  readonly repositoryKmsKeyArn?: pulumi.Input<string>;
+  /**
    * Fargate CPU units (256, 512, 1024, ...); must form a valid Fargate pair with `memory`.
    * @default required
    */
@@ -326,37 +332,49 @@ export class BotService extends pulumi.ComponentResource {
       `${name}-exec-policy`,
       {
         role: executionRole.name,
-        policy: pulumi.all([args.repositoryArn, logGroup.arn, grants]).apply(([repoArn, logArn, granted]) =>
-          JSON.stringify({
-            Version: "2012-10-17",
-            Statement: [
-              // GetAuthorizationToken is account-wide by design; IAM cannot scope it to a repository.
-              {
-                Sid: "EcrLogin",
-                Effect: "Allow",
-                Action: ["ecr:GetAuthorizationToken"],
-                Resource: ["*"],
-              },
-              {
-                Sid: "PullReleaseImage",
-                Effect: "Allow",
-                Action: [
-                  "ecr:BatchCheckLayerAvailability",
-                  "ecr:BatchGetImage",
-                  "ecr:GetDownloadUrlForLayer",
-                ],
-                Resource: [repoArn],
-              },
-              {
-                Sid: "WriteBotLogs",
-                Effect: "Allow",
-                Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-                Resource: [`${logArn}:*`],
-              },
-              ...secretsPolicyDocument(granted).Statement,
-            ],
-          }),
-        ),
+        policy: pulumi
+          .all([args.repositoryArn, logGroup.arn, grants, args.repositoryKmsKeyArn])
+          .apply(([repoArn, logArn, granted, kmsKeyArn]) =>
+            JSON.stringify({
+              Version: "2012-10-17",
+              Statement: [
+                // GetAuthorizationToken is account-wide by design; IAM cannot scope it to a repository.
+                {
+                  Sid: "EcrLogin",
+                  Effect: "Allow",
+                  Action: ["ecr:GetAuthorizationToken"],
+                  Resource: ["*"],
+                },
+                {
+                  Sid: "PullReleaseImage",
+                  Effect: "Allow",
+                  Action: [
+                    "ecr:BatchCheckLayerAvailability",
+                    "ecr:BatchGetImage",
+                    "ecr:GetDownloadUrlForLayer",
+                  ],
+                  Resource: [repoArn],
+                },
+                ...(kmsKeyArn
+                  ? [
+                      {
+                        Sid: "DecryptReleaseImage",
+                        Effect: "Allow",
+                        Action: ["kms:Decrypt"],
+                        Resource: [kmsKeyArn],
+                      },
+                    ]
+                  : []),
+                {
+                  Sid: "WriteBotLogs",
+                  Effect: "Allow",
+                  Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+                  Resource: [`${logArn}:*`],
+                },
+                ...secretsPolicyDocument(granted).Statement,
+              ],
+            }),
+          ),
       },
       { parent: this },
     );

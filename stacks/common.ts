@@ -16,6 +16,7 @@ export function botService(
     {
       imageRef,
       repositoryArn,
+      repositoryKmsKeyArn: config.registry.encryption === "KMS" ? config.registry.kmsKeyArn : undefined,
       cpu: config.service.cpu,
       memory: config.service.memory,
       ephemeralStorageGiB: config.service.ephemeralStorageGiB,

@@ -226,6 +226,32 @@ describe("dev stack (build)", function () {
     assert.equal(ofType(run, TAG_TYPE).length, 0);
   });
 
+  it("encrypts every repository with the configured KMS key and lets the task decrypt the image", async () => {
+    const key = `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+    const kms = await runStack("dev", {
+      ...stackFileConfig("dev"),
+      "voxpersona:registry": { name: "voxpersona", encryption: "KMS", kmsKeyArn: key },
+    });
+    assert.equal(kms.error, undefined);
+    for (const repo of ofType(kms, "aws:ecr/repository:Repository")) {
+      assert.deepEqual(
+        repo.inputs.encryptionConfigurations,
+        [{ encryptionType: "KMS", kmsKey: key }],
+        repo.name,
+      );
+    }
+    const policy = JSON.parse(ofType(kms, "aws:iam/rolePolicy:RolePolicy")[0].inputs.policy);
+    assert.deepEqual(
+      policy.Statement.find((st: { Sid: string }) => st.Sid === "DecryptReleaseImage"),
+      { Sid: "DecryptReleaseImage", Effect: "Allow", Action: ["kms:Decrypt"], Resource: [key] },
+    );
+    const aes = JSON.parse(ofType(run, "aws:iam/rolePolicy:RolePolicy")[0].inputs.policy);
+    assert.equal(
+      aes.Statement.filter((st: { Action: string[] }) => st.Action.includes("kms:Decrypt")).length,
+      0,
+    );
+  });
+
   it("tags a PR build with its scope, reading main's cache and never writing it", async () => {
     const pr = await runStack("dev", {
       ...stackFileConfig("dev"),
