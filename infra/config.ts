@@ -184,6 +184,8 @@ const rawSchema = z.object({
   [`${NAMESPACE}:secrets`]: secretsSchema.default({}),
 });
 
+type ParsedConfig = z.output<typeof rawSchema>;
+
 /** Days an unused cache scope of each stage survives; stable stages live longer. */
 export const DEFAULT_CACHE_LIFECYCLE_DAYS: Readonly<Record<StageName, number>> = {
   "system-base": 90,
@@ -402,6 +404,7 @@ function decode(
  * @throws StackConfigError listing every problem
  */
 export function parseStackConfig(raw: Readonly<Record<string, unknown>>, stack: string): StackConfig {
+  const k = (name: string) => `${NAMESPACE}:${name}`;
   const problems: Problem[] = [];
   const decoded = decode(raw, stack, problems);
   const ours = Object.fromEntries(
@@ -417,32 +420,36 @@ export function parseStackConfig(raw: Readonly<Record<string, unknown>>, stack: 
       });
     }
   }
-  const result = rawSchema.safeParse(ours);
-  if (!result.success) {
-    // A key that is not even JSON was reported by decode(); its schema issues would only repeat that.
-    const undecodable = new Set(problems.map((p) => p.key));
-    problems.push(
-      ...result.error.issues
-        .filter((i) => !undecodable.has(String(i.path[0])))
-        .map((i) => issueToProblem(i, ours, stack)),
-    );
+  // Each key is parsed on its own so that one bad key does not hide the problems of the others, and the
+  // cross-field rules below still run on every key that parsed.
+  const undecodable = new Set(problems.map((p) => p.key));
+  const c: Partial<ParsedConfig> = {};
+  const failed = new Set<string>();
+  for (const [key, schema] of Object.entries(rawSchema.shape) as [keyof ParsedConfig, z.ZodType][]) {
+    if (undecodable.has(key)) {
+      failed.add(key);
+      continue;
+    }
+    const r = schema.safeParse(ours[key]);
+    if (r.success) {
+      (c as Record<string, unknown>)[key] = r.data;
+    } else {
+      failed.add(key);
+      problems.push(
+        ...r.error.issues.map((i) => issueToProblem({ ...i, path: [key, ...i.path] }, ours, stack)),
+      );
+    }
   }
-  if (problems.length > 0 || !result.success) {
-    throw new StackConfigError(
-      stack,
-      problems.map((p) => describe(p, stack)),
-    );
-  }
-
-  const c = result.data;
-  const role = c[`voxpersona:role`] as Role;
-  const service = c[`voxpersona:service`];
-  const registry = c[`voxpersona:registry`];
-  const network = c[`voxpersona:network`];
-  const build = c[`voxpersona:build`];
-  const upstream = c[`voxpersona:upstreamStack`];
-  const digest = c[`voxpersona:imageDigest`];
-  const k = (name: string) => `${NAMESPACE}:${name}`;
+  const isSet = (name: string) => ours[k(name)] !== undefined;
+  const role = c["voxpersona:role"];
+  const service = c["voxpersona:service"];
+  const registry = c["voxpersona:registry"];
+  const network = c["voxpersona:network"];
+  const build = c["voxpersona:build"];
+  const upstream = c["voxpersona:upstreamStack"];
+  const digest = c["voxpersona:imageDigest"];
+  const region = c["aws:region"];
+  const secrets = c["voxpersona:secrets"];
 
   // Cross-field rules zod's per-field schema cannot see.
   if (!(ENVIRONMENT_TAGS as readonly string[]).includes(stack)) {
@@ -455,8 +462,8 @@ export function parseStackConfig(raw: Readonly<Record<string, unknown>>, stack: 
       fix: `pulumi stack select ${ENVIRONMENT_TAGS[0]} (or pulumi stack init ${ENVIRONMENT_TAGS[0]})`,
     });
   }
-  const allowedMemory = FARGATE_MEMORY[service.cpu] ?? [];
-  if (!allowedMemory.includes(service.memory)) {
+  const allowedMemory = service ? (FARGATE_MEMORY[service.cpu] ?? []) : [];
+  if (service && !allowedMemory.includes(service.memory)) {
     problems.push({
       key: k("service.memory"),
       value: service.memory,
@@ -465,20 +472,20 @@ export function parseStackConfig(raw: Readonly<Record<string, unknown>>, stack: 
     });
   }
   if (role === "promote") {
-    if (upstream === undefined) {
+    if (!isSet("upstreamStack")) {
       problems.push({
         key: k("upstreamStack"),
         message: "is required for a promote stack: it names the stack whose image digest this stack runs",
         fix: setCommand(stack, k("upstreamStack"), stack === "prod" ? "staging" : "dev"),
       });
-    } else if (upstream === stack || upstream.endsWith(`/${stack}`)) {
+    } else if (upstream !== undefined && (upstream === stack || upstream.endsWith(`/${stack}`))) {
       problems.push({
         key: k("upstreamStack"),
         value: upstream,
         message: "must name another stack, not this one",
       });
     }
-    if (build !== undefined) {
+    if (isSet("build")) {
       problems.push({
         key: k("build"),
         message:
@@ -486,18 +493,18 @@ export function parseStackConfig(raw: Readonly<Record<string, unknown>>, stack: 
         fix: `pulumi config rm --stack ${stack} '${k("build")}'`,
       });
     }
-  } else {
+  } else if (role === "build") {
     for (const name of ["upstreamStack", "imageDigest"] as const) {
-      if (c[`voxpersona:${name}`] !== undefined) {
+      if (isSet(name)) {
         problems.push({
           key: k(name),
-          value: c[`voxpersona:${name}`],
+          value: ours[k(name)],
           message: `is only valid on a promote stack; this stack's role is "build"`,
           fix: `pulumi config rm --stack ${stack} '${k(name)}'`,
         });
       }
     }
-    if (build === undefined) {
+    if (!isSet("build")) {
       problems.push({
         key: k("build"),
         message: "is required for a build stack (context, dockerfile, platform, args)",
@@ -505,7 +512,7 @@ export function parseStackConfig(raw: Readonly<Record<string, unknown>>, stack: 
       });
     }
   }
-  if (build !== undefined && PLATFORM_ARCH[build.platform] !== service.cpuArchitecture) {
+  if (build && service && PLATFORM_ARCH[build.platform] !== service.cpuArchitecture) {
     problems.push({
       key: k("service.cpuArchitecture"),
       value: service.cpuArchitecture,
@@ -513,39 +520,36 @@ export function parseStackConfig(raw: Readonly<Record<string, unknown>>, stack: 
       fix: setCommand(stack, k("service.cpuArchitecture"), PLATFORM_ARCH[build.platform]),
     });
   }
-  if (registry.encryption === "KMS" && registry.kmsKeyArn === undefined) {
+  if (registry?.encryption === "KMS" && registry.kmsKeyArn === undefined) {
     problems.push({
       key: k("registry.kmsKeyArn"),
       message: 'is required when voxpersona:registry.encryption is "KMS"',
     });
   }
-  if ((network.vpcId === undefined) !== (network.subnetIds === undefined)) {
+  if (network && (network.vpcId === undefined) !== (network.subnetIds === undefined)) {
     const missing = network.vpcId === undefined ? "vpcId" : "subnetIds";
     problems.push({
       key: k(`network.${missing}`),
       message: "must be set together with the other network field (or leave both unset for the default VPC)",
     });
   }
-  const secrets = c["voxpersona:secrets"] as Record<string, string>;
-  const where = {
-    partition: partitionOfRegion(c["aws:region"]),
-    region: c["aws:region"],
-    accountId: "000000000000",
-  };
-  for (const [env, ref] of Object.entries(secrets)) {
-    try {
-      resolveSecret(env, ref, where);
-    } catch (err) {
-      problems.push({
-        key: k(`secrets.${env}`),
-        value: ref,
-        message: (err as Error).message.replace(`secret ${env}: `, ""),
-      });
+  if (secrets && region) {
+    const where = { partition: partitionOfRegion(region), region, accountId: "000000000000" };
+    for (const [env, ref] of Object.entries(secrets)) {
+      try {
+        resolveSecret(env, ref, where);
+      } catch (err) {
+        problems.push({
+          key: k(`secrets.${env}`),
+          value: ref,
+          message: (err as Error).message.replace(`secret ${env}: `, ""),
+        });
+      }
     }
   }
-  for (const name of Object.keys(service.environment)) {
+  for (const name of Object.keys(service?.environment ?? {})) {
     const marker = SECRET_NAME_MARKERS.find((m) => name.includes(m));
-    if (marker !== undefined && !(name in secrets)) {
+    if (marker !== undefined && !(name in (secrets ?? {}))) {
       problems.push({
         key: k(`service.environment.${name}`),
         message:
@@ -556,7 +560,7 @@ export function parseStackConfig(raw: Readonly<Record<string, unknown>>, stack: 
           `Secrets Manager, then: ${setCommand(stack, k(`secrets.${name}`), `voxpersona/${stack}/<name>`)}`,
       });
     }
-    if (name in secrets) {
+    if (name in (secrets ?? {})) {
       problems.push({
         key: k(`service.environment.${name}`),
         message: "is also a runtime secret; a value must come from one place only",
@@ -564,17 +568,19 @@ export function parseStackConfig(raw: Readonly<Record<string, unknown>>, stack: 
       });
     }
   }
-  if (problems.length > 0) {
+  const cache = c["voxpersona:cache"];
+  // With no problem reported every key parsed; the type guards only tell the compiler so.
+  if (problems.length > 0 || !role || !region || !service || !registry || !secrets || !cache || !network) {
     throw new StackConfigError(
       stack,
       problems.map((p) => describe(p, stack)),
     );
   }
 
-  const days = c["voxpersona:cache"].lifecycleDays as Partial<Record<StageName, number>>;
+  const days = cache.lifecycleDays as Partial<Record<StageName, number>>;
   return {
     stack,
-    region: c["aws:region"],
+    region,
     role,
     promote:
       role === "promote"
@@ -592,7 +598,7 @@ export function parseStackConfig(raw: Readonly<Record<string, unknown>>, stack: 
           }
         : undefined,
     cache: {
-      mainScope: c["voxpersona:cache"].mainScope,
+      mainScope: cache.mainScope,
       lifecycleDays: Object.fromEntries(
         STAGES.map((s) => [s, days[s] ?? DEFAULT_CACHE_LIFECYCLE_DAYS[s]]),
       ) as Record<StageName, number>,

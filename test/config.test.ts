@@ -341,4 +341,28 @@ describe("parseStackConfig: every invalid input is named, shown and fixable", ()
         "pulumi config set --stack dev --path 'voxpersona:secrets.BOT_TOKEN' voxpersona/dev/<name>",
     );
   });
+
+  it("reports schema and cross-field problems of different keys together", () => {
+    const raw = {
+      ...without(staging, "voxpersona:upstreamStack"),
+      "aws:region": "Frankfurt",
+      "voxpersona:service": { ...(staging["voxpersona:service"] as object), logRetentionDays: 10 },
+      "voxpersona:build": { context: 5 },
+    };
+    assert.equal(
+      errorOf(raw, "staging"),
+      'Invalid stack config for "staging" (5 problems):\n' +
+        '  - aws:region (got "Frankfurt"): must be an AWS region such as eu-central-1. Fix: pulumi config set ' +
+        "--stack staging 'aws:region' eu-central-1\n" +
+        "  - voxpersona:build.context (got 5): must be a string, not a number. Fix: pulumi config set --stack " +
+        "staging --path 'voxpersona:build.context' app\n" +
+        "  - voxpersona:service.logRetentionDays (got 10): must be one of CloudWatch's retention values (1, 3, 5, " +
+        "7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653). Fix: " +
+        "pulumi config set --stack staging --path 'voxpersona:service.logRetentionDays' 30\n" +
+        "  - voxpersona:upstreamStack: is required for a promote stack: it names the stack whose image digest " +
+        "this stack runs. Fix: pulumi config set --stack staging 'voxpersona:upstreamStack' dev\n" +
+        "  - voxpersona:build: must not be set on a promote stack: promote stacks never build, they run an " +
+        "upstream digest. Fix: pulumi config rm --stack staging 'voxpersona:build'",
+    );
+  });
 });
