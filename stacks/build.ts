@@ -1,8 +1,7 @@
 /** A build stack (dev): the registry, the staged image, and the bot running that image's digest. */
-import { StackConfig } from "../infra/config";
+import { ENVIRONMENT_TAGS, StackConfig } from "../infra/config";
 import { StagedImage } from "../infra/image";
 import { Registry } from "../infra/registry";
-import { ENVIRONMENT_TAGS } from "../infra/config";
 import { botService, serviceOutputs, stackTags } from "./common";
 
 export function buildStack(config: StackConfig) {
