@@ -87,7 +87,7 @@ export interface EnvironmentTagInputs {
   readonly tag: pulumi.Input<string>;
 }
 
-interface TagState {
+export interface TagState {
   readonly region: string;
   readonly repositoryName: string;
   readonly digest: string;
@@ -98,7 +98,7 @@ interface TagState {
  * Serialized with its closure (tagImageByDigest is captured) and run by the dynamic-provider host, so it
  * loads the AWS SDK itself; credentials come from the same environment as the aws provider's.
  */
-const provider: pulumi.dynamic.ResourceProvider = {
+export const environmentTagProvider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: TagState) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { ECR } = require("@aws-sdk/client-ecr") as typeof import("@aws-sdk/client-ecr");
@@ -117,7 +117,7 @@ const provider: pulumi.dynamic.ResourceProvider = {
     };
   },
   async update(_id: string, _olds: TagState, news: TagState) {
-    return { outs: (await provider.create(news)).outs };
+    return { outs: (await environmentTagProvider.create(news)).outs };
   },
   // Removing the tag could delete the image (ECR deletes an image with its last tag); the tag stays and the
   // next promotion moves it.
@@ -132,6 +132,6 @@ export class EnvironmentTag extends pulumi.dynamic.Resource {
   declare public readonly repositoryName: pulumi.Output<string>;
 
   constructor(name: string, args: EnvironmentTagInputs, opts?: pulumi.CustomResourceOptions) {
-    super(provider, name, { ...args }, opts, "environment-tag", "EnvironmentTag");
+    super(environmentTagProvider, name, { ...args }, opts, "environment-tag", "EnvironmentTag");
   }
 }

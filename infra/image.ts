@@ -102,6 +102,9 @@ export class StagedImage extends pulumi.ComponentResource {
           // Stages only feed the cache; the release image is pushed without being stored in the builder's
           // image store, which would unpack every parent layer and undo the fast code-only rebuild.
           push: false,
+          // Previews do not build: pull requests build the same plan with `docker buildx bake` (scope
+          // pr-<n>), so building again inside `pulumi preview` would only double the PR's build time.
+          buildOnPreview: false,
           exports: isFinal ? [{ registry: { store: false } }] : [{ cacheonly: {} }],
           ...(isFinal ? { tags: sp.apply((s) => [...s.tags]) } : {}),
           registries,

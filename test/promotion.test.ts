@@ -1,5 +1,11 @@
 import { strict as assert } from "node:assert";
-import { EcrApi, MANIFEST_MEDIA_TYPES, tagImageByDigest } from "../infra/environment-tag";
+import {
+  EcrApi,
+  MANIFEST_MEDIA_TYPES,
+  TagState,
+  environmentTagProvider,
+  tagImageByDigest,
+} from "../infra/environment-tag";
 import { digestRef, qualifyStackName, resolvePromotedDigest } from "../infra/promotion";
 
 const D1 = `sha256:${"1".repeat(64)}`;
@@ -161,5 +167,27 @@ describe("environment tag on the same manifest", () => {
       tagImageByDigest(ecr, { repositoryName: "voxpersona", digest: D1, tag: "prod" }),
       /denied/,
     );
+  });
+});
+
+describe("environment tag resource lifecycle", () => {
+  const old: TagState = { region: "eu-central-1", repositoryName: "voxpersona", digest: D1, tag: "prod" };
+  const diff = (news: Partial<TagState>) =>
+    environmentTagProvider.diff!("voxpersona:prod", old, { ...old, ...news });
+
+  it("does nothing when nothing changed", async () => {
+    assert.deepEqual(await diff({}), { changes: false, replaces: [], deleteBeforeReplace: false });
+  });
+
+  it("moves the same tag in place when the digest changes (promotion, rollback)", async () => {
+    assert.deepEqual(await diff({ digest: D2 }), { changes: true, replaces: [], deleteBeforeReplace: false });
+  });
+
+  it("replaces the resource when the tag or repository changes", async () => {
+    assert.deepEqual(await diff({ tag: "staging", repositoryName: "other" }), {
+      changes: true,
+      replaces: ["repositoryName", "tag"],
+      deleteBeforeReplace: false,
+    });
   });
 });

@@ -179,6 +179,7 @@ describe("dev stack (build)", function () {
       assert.deepEqual(inputs.dockerfile, { location: "docker/Dockerfile" });
       assert.deepEqual(inputs.platforms, ["linux/amd64"]);
       assert.equal(inputs.push, false);
+      assert.equal(inputs.buildOnPreview, false);
       // The credentials travel as a Pulumi secret.
       assert.equal(inputs.registries[SECRET_SIG], SECRET_MARK);
       assert.deepEqual(inputs.registries.value, [
