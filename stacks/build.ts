@@ -1,12 +1,15 @@
 /** A build stack (dev): the registry, the staged image, and the bot running that image's digest. */
 import { ENVIRONMENT_TAGS, StackConfig } from "../infra/config";
 import { StagedImage } from "../infra/image";
+import { checkBuildInputs } from "../infra/preflight";
 import { Registry } from "../infra/registry";
 import { botService, serviceOutputs, stackTags } from "./common";
 
 export function buildStack(config: StackConfig) {
   const build = config.build;
   if (build === undefined) throw new Error(`stack "${config.stack}": a build stack needs voxpersona:build`);
+  // Pulumi runs the program from the project directory, where the config's relative paths start.
+  checkBuildInputs(build, config.stack, process.cwd());
 
   const registry = new Registry("voxpersona", {
     name: config.registry.name,

@@ -14,6 +14,17 @@ import {
 import { stackFileConfig } from "./helpers/stackfiles";
 
 const REPO = `${REGISTRY_HOST}/voxpersona`;
+const FIXTURE_APP = "test/fixtures/app";
+
+/** Pulumi.dev.yaml with the fixture app as build context (./app, the real checkout, is not in this repo). */
+function devConfig(extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const dev = stackFileConfig("dev");
+  return {
+    ...dev,
+    "voxpersona:build": { ...(dev["voxpersona:build"] as object), context: FIXTURE_APP },
+    ...extra,
+  };
+}
 const IMAGE = "docker-build:index:Image";
 const DEV_DIGEST = `sha256:${"1".repeat(64)}`;
 const STAGING_DIGEST = `sha256:${"2".repeat(64)}`;
@@ -50,7 +61,7 @@ describe("dev stack (build)", function () {
   this.timeout(60000);
   let run: StackRun;
   before(async () => {
-    run = await runStack("dev", stackFileConfig("dev"));
+    run = await runStack("dev", devConfig());
     assert.equal(run.error, undefined, run.error?.stack);
   });
 
@@ -175,7 +186,7 @@ describe("dev stack (build)", function () {
           },
         },
       ]);
-      assert.deepEqual(inputs.context, { location: "app" });
+      assert.deepEqual(inputs.context, { location: FIXTURE_APP });
       assert.deepEqual(inputs.dockerfile, { location: "docker/Dockerfile" });
       assert.deepEqual(inputs.platforms, ["linux/amd64"]);
       assert.equal(inputs.push, false);
@@ -229,10 +240,10 @@ describe("dev stack (build)", function () {
 
   it("encrypts every repository with the configured KMS key and lets the task decrypt the image", async () => {
     const key = `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
-    const kms = await runStack("dev", {
-      ...stackFileConfig("dev"),
-      "voxpersona:registry": { name: "voxpersona", encryption: "KMS", kmsKeyArn: key },
-    });
+    const kms = await runStack(
+      "dev",
+      devConfig({ "voxpersona:registry": { name: "voxpersona", encryption: "KMS", kmsKeyArn: key } }),
+    );
     assert.equal(kms.error, undefined);
     for (const repo of ofType(kms, "aws:ecr/repository:Repository")) {
       assert.deepEqual(
@@ -254,11 +265,10 @@ describe("dev stack (build)", function () {
   });
 
   it("tags a PR build with its scope, reading main's cache and never writing it", async () => {
-    const pr = await runStack("dev", {
-      ...stackFileConfig("dev"),
-      "voxpersona:cacheScope": "pr-42",
-      "voxpersona:buildTag": "git-0123456789ab",
-    });
+    const pr = await runStack(
+      "dev",
+      devConfig({ "voxpersona:cacheScope": "pr-42", "voxpersona:buildTag": "git-0123456789ab" }),
+    );
     assert.equal(pr.error, undefined);
     for (const stage of STAGES) {
       const inputs = named(pr, `voxpersona-dev-${stage}`).inputs;
@@ -386,10 +396,7 @@ describe("promote stacks (staging, prod)", function () {
 describe("invalid config", function () {
   this.timeout(60000);
   it("registers zero resources", async () => {
-    const run = await runStack("dev", {
-      ...stackFileConfig("dev"),
-      "voxpersona:service": { cpu: 1024, memory: 16384 },
-    });
+    const run = await runStack("dev", devConfig({ "voxpersona:service": { cpu: 1024, memory: 16384 } }));
     assert.equal(
       run.error?.message,
       'Invalid stack config for "dev" (1 problem):\n' +
@@ -399,8 +406,20 @@ describe("invalid config", function () {
     assert.deepEqual(run.registrations, []);
   });
 
-  it("the same config minus the mistake registers resources (the check above can fail)", async () => {
+  it("a build stack without its application checkout stops before anything is registered", async () => {
     const run = await runStack("dev", stackFileConfig("dev"));
+    assert.equal(
+      run.error?.message,
+      'Cannot build stack "dev":\n' +
+        `  - voxpersona:build.context "app" is not a directory (looked for ${process.cwd()}/app): check out the ` +
+        "VoxPersona application there, or point the key at it: pulumi config set --stack dev --path " +
+        "'voxpersona:build.context' <dir>",
+    );
+    assert.deepEqual(run.registrations, []);
+  });
+
+  it("the same config minus the mistake registers resources (the check above can fail)", async () => {
+    const run = await runStack("dev", devConfig());
     assert.ok(run.registrations.length > 0);
   });
 
