@@ -18,9 +18,9 @@ export const ROLES = ["build", "promote"] as const;
 export type Role = (typeof ROLES)[number];
 
 /** Values CloudWatch Logs accepts for `retentionInDays` (0, "never expire", is refused on purpose). */
-export const LOG_RETENTION_DAYS = [
+export const LOG_RETENTION_DAYS: readonly number[] = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
-] as const;
+];
 
 /** Fargate task sizes: CPU units → allowed memory (MiB). */
 export const FARGATE_MEMORY: Readonly<Record<number, readonly number[]>> = {
@@ -52,7 +52,6 @@ const DIGEST = /^sha256:[0-9a-f]{64}$/;
 const ECR_NAME = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/;
 const REGION = /^[a-z]{2}(?:-gov|-iso[a-z]*)?-[a-z]+-\d$/;
 const STACK_NAME = /^(?:[A-Za-z0-9_.-]+\/){0,2}[A-Za-z0-9_.-]+$/;
-const ENV_NAME = ENV_NAME_PATTERN;
 
 const tag = (what: string) => z.string().regex(TAG, { error: `must be a valid image tag for ${what}` });
 const intIn = (min: number, max: number) => z.int().min(min).max(max);
@@ -122,14 +121,17 @@ const serviceSchema = z
       .default(1),
     logRetentionDays: z
       .int()
-      .refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), {
+      .refine((d) => LOG_RETENTION_DAYS.includes(d), {
         error: `must be one of CloudWatch's retention values (${LOG_RETENTION_DAYS.join(", ")})`,
       })
       .default(30),
     assignPublicIp: z.boolean().default(false),
     cpuArchitecture: z.enum(["X86_64", "ARM64"]).default("X86_64"),
     environment: z
-      .record(z.string().regex(ENV_NAME, { error: "must be an environment variable name" }), z.string())
+      .record(
+        z.string().regex(ENV_NAME_PATTERN, { error: "must be an environment variable name" }),
+        z.string(),
+      )
       .default({}),
   })
   .strict();
@@ -149,7 +151,7 @@ const networkSchema = z
 
 // References are checked with the same rules the service applies (resolveSecret), after the schema.
 const secretsSchema = z.record(
-  z.string().regex(ENV_NAME, { error: "must be an environment variable name ([A-Z_][A-Z0-9_]*)" }),
+  z.string().regex(ENV_NAME_PATTERN, { error: "must be an environment variable name ([A-Z_][A-Z0-9_]*)" }),
   z.string().min(1),
 );
 

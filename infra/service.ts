@@ -109,7 +109,6 @@ export const CONTAINER_NAME = "voxpersona";
 export const STOP_TIMEOUT_SECONDS = 60;
 export const DEFAULT_EPHEMERAL_STORAGE_GIB = 21;
 
-const LOG_RETENTION: readonly number[] = LOG_RETENTION_DAYS;
 const TASK_FAMILY = /^[A-Za-z0-9_-]{1,255}$/;
 const DIGEST_REF = /^([^@\s]+)@sha256:[0-9a-f]{64}$/;
 
@@ -208,9 +207,9 @@ function validate(name: string, owner: string, args: BotServiceArgs): void {
         `twice; set voxpersona:service.desiredCount to 1`,
     );
   }
-  if (!LOG_RETENTION.includes(args.logRetentionDays)) {
+  if (!LOG_RETENTION_DAYS.includes(args.logRetentionDays)) {
     throw new Error(
-      `${owner}: args.logRetentionDays must be one of ${LOG_RETENTION.join(", ")} ` +
+      `${owner}: args.logRetentionDays must be one of ${LOG_RETENTION_DAYS.join(", ")} ` +
         `(got ${String(args.logRetentionDays)}): CloudWatch Logs accepts only these`,
     );
   }
