@@ -88,17 +88,20 @@ export class StagedImage extends pulumi.ComponentResource {
           target: plain.target,
           platforms: [plain.platform as dockerbuild.Platform],
           buildArgs: plain.buildArgs,
-          cacheFrom: sp.apply((s) => s.cacheFrom.map((ref) => ({ registry: { ref } }))),
-          cacheTo: sp.apply((s) => [
+          // Lists of known length whose elements may be unknown: the provider decodes a wholly unknown list
+          // as empty in Check (while the repository URL is unknown: the first preview, a replacement), and an
+          // empty `tags` on a pushing export fails its validation before the preview short-circuit.
+          cacheFrom: plain.cacheFrom.map((_, i) => ({ registry: { ref: sp.apply((s) => s.cacheFrom[i]) } })),
+          cacheTo: [
             {
               registry: {
-                ref: s.cacheTo,
+                ref: sp.apply((s) => s.cacheTo),
                 mode: dockerbuild.CacheMode.Max,
                 imageManifest: CACHE_EXPORT_ATTRIBUTES.imageManifest,
                 ociMediaTypes: CACHE_EXPORT_ATTRIBUTES.ociMediaTypes,
               },
             },
-          ]),
+          ],
           // Stages only feed the cache; the release image is pushed without being stored in the builder's
           // image store, which would unpack every parent layer and undo the fast code-only rebuild.
           push: false,
@@ -106,7 +109,7 @@ export class StagedImage extends pulumi.ComponentResource {
           // pr-<n>), so building again inside `pulumi preview` would only double the PR's build time.
           buildOnPreview: false,
           exports: isFinal ? [{ registry: { store: false } }] : [{ cacheonly: {} }],
-          ...(isFinal ? { tags: sp.apply((s) => [...s.tags]) } : {}),
+          ...(isFinal ? { tags: plain.tags.map((_, i) => sp.apply((s) => s.tags[i])) } : {}),
           registries,
         },
         {

@@ -1,11 +1,15 @@
 import { strict as assert } from "node:assert";
+import { ECR } from "@aws-sdk/client-ecr";
 import {
   EcrApi,
   MANIFEST_MEDIA_TYPES,
   TagState,
+  digestOfTag,
   environmentTagProvider,
   tagImageByDigest,
 } from "../infra/environment-tag";
+import { AwsError, AwsJsonFake, FAKE_AWS_ENV } from "./helpers/aws-json-fake";
+import { MemoryStore, startEcrFake } from "./helpers/ecr-fake";
 import { digestRef, qualifyStackName, resolvePromotedDigest } from "../infra/promotion";
 
 const D1 = `sha256:${"1".repeat(64)}`;
@@ -95,62 +99,61 @@ describe("promotion rules", () => {
   });
 });
 
-/** A fake ECR holding one manifest per digest and a tag table, with ECR's PutImage semantics. */
-class FakeEcr implements EcrApi {
-  readonly calls: string[] = [];
-  readonly tags = new Map<string, string>();
-  constructor(readonly manifests: Record<string, { body: string; mediaType: string }>) {}
-  async batchGetImage(input: Parameters<EcrApi["batchGetImage"]>[0]) {
-    this.calls.push(`BatchGetImage ${input.repositoryName} ${input.imageIds[0].imageDigest}`);
-    assert.deepEqual(input.acceptedMediaTypes, MANIFEST_MEDIA_TYPES);
-    const m = this.manifests[input.imageIds[0].imageDigest];
-    return m
-      ? { images: [{ imageManifest: m.body, imageManifestMediaType: m.mediaType }], failures: [] }
-      : {
-          images: [],
-          failures: [{ failureCode: "ImageNotFound", failureReason: "Requested image not found" }],
-        };
-  }
-  async putImage(input: Parameters<EcrApi["putImage"]>[0]) {
-    this.calls.push(
-      `PutImage ${input.repositoryName} ${input.imageTag} ${input.imageDigest} ${input.imageManifestMediaType}`,
-    );
-    assert.equal(input.imageManifest, this.manifests[input.imageDigest].body, "same manifest bytes");
-    if (this.tags.get(input.imageTag) === input.imageDigest) {
-      throw Object.assign(new Error("tag exists"), { name: "ImageAlreadyExistsException" });
-    }
-    this.tags.set(input.imageTag, input.imageDigest);
-    return { image: { imageId: { imageDigest: input.imageDigest } } };
-  }
-}
-
-describe("environment tag on the same manifest", () => {
+describe("environment tag on the same manifest (AWS SDK against the ECR wire fake)", () => {
   const oci = "application/vnd.oci.image.manifest.v1+json";
-  const manifests = { [D1]: { body: '{"schemaVersion":2,"layers":[1]}', mediaType: oci } };
+  const body = '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","layers":[1]}';
+  let store: MemoryStore;
+  let fake: AwsJsonFake;
+  let ecr: EcrApi;
+  let digest: string;
+
+  beforeEach(async () => {
+    store = new MemoryStore(["voxpersona"]);
+    digest = store.add("voxpersona", body, oci);
+    fake = await startEcrFake(store);
+    ecr = new ECR({
+      endpoint: fake.endpoint,
+      region: FAKE_AWS_ENV.AWS_REGION,
+      credentials: { accessKeyId: FAKE_AWS_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: "x" },
+    }) as unknown as EcrApi;
+  });
+  afterEach(() => fake.close());
 
   it("reads the manifest by digest and writes it back under the tag, digest unchanged", async () => {
-    const ecr = new FakeEcr(manifests);
     assert.equal(
-      await tagImageByDigest(ecr, { repositoryName: "voxpersona", digest: D1, tag: "staging" }),
-      D1,
+      await tagImageByDigest(ecr, { repositoryName: "voxpersona", digest, tag: "staging" }),
+      digest,
     );
-    assert.deepEqual(ecr.calls, [
-      `BatchGetImage voxpersona ${D1}`,
-      `PutImage voxpersona staging ${D1} ${oci}`,
-    ]);
-    assert.equal(ecr.tags.get("staging"), D1);
+    assert.deepEqual(
+      fake.calls.map((c) => c.input),
+      [
+        {
+          repositoryName: "voxpersona",
+          imageIds: [{ imageDigest: digest }],
+          acceptedMediaTypes: MANIFEST_MEDIA_TYPES,
+        },
+        {
+          repositoryName: "voxpersona",
+          imageManifest: body,
+          imageManifestMediaType: oci,
+          imageTag: "staging",
+          imageDigest: digest,
+        },
+      ],
+    );
+    assert.equal(store.tags.get("voxpersona:staging"), digest);
+    assert.equal(store.manifests.size, 1);
   });
 
   it("is idempotent when the tag already points at the digest", async () => {
-    const ecr = new FakeEcr(manifests);
-    await tagImageByDigest(ecr, { repositoryName: "voxpersona", digest: D1, tag: "prod" });
-    assert.equal(await tagImageByDigest(ecr, { repositoryName: "voxpersona", digest: D1, tag: "prod" }), D1);
-    assert.equal(ecr.calls.length, 4);
+    await tagImageByDigest(ecr, { repositoryName: "voxpersona", digest, tag: "prod" });
+    assert.equal(await tagImageByDigest(ecr, { repositoryName: "voxpersona", digest, tag: "prod" }), digest);
+    assert.equal(fake.calls.length, 4);
   });
 
   it("fails clearly when the digest is not in the repository", async () => {
     await assert.rejects(
-      tagImageByDigest(new FakeEcr(manifests), { repositoryName: "voxpersona", digest: D2, tag: "prod" }),
+      tagImageByDigest(ecr, { repositoryName: "voxpersona", digest: D2, tag: "prod" }),
       new Error(
         `image ${D2} is not in ECR repository "voxpersona" (Requested image not found): it was never pushed ` +
           "there or has expired. Promote a digest that exists (aws ecr describe-images --repository-name voxpersona).",
@@ -159,13 +162,24 @@ describe("environment tag on the same manifest", () => {
   });
 
   it("passes other ECR errors through", async () => {
-    const ecr = new FakeEcr(manifests);
-    ecr.putImage = async () => {
-      throw Object.assign(new Error("denied"), { name: "AccessDeniedException" });
+    store.put = async () => {
+      throw new AwsError("AccessDeniedException", "User is not authorized to perform: ecr:PutImage");
     };
     await assert.rejects(
-      tagImageByDigest(ecr, { repositoryName: "voxpersona", digest: D1, tag: "prod" }),
-      /denied/,
+      tagImageByDigest(ecr, { repositoryName: "voxpersona", digest, tag: "prod" }),
+      (err: Error) =>
+        err.name === "AccessDeniedException" &&
+        err.message === "User is not authorized to perform: ecr:PutImage",
+    );
+  });
+
+  it("reads the digest a tag points at, and undefined for a missing tag", async () => {
+    store.tags.set("voxpersona:prod", digest);
+    assert.equal(await digestOfTag(ecr, "voxpersona", "prod"), digest);
+    assert.equal(await digestOfTag(ecr, "voxpersona", "staging"), undefined);
+    await assert.rejects(
+      digestOfTag(ecr, "other", "prod"),
+      (err: Error) => err.name === "RepositoryNotFoundException",
     );
   });
 });
