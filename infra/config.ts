@@ -9,7 +9,14 @@
  */
 import { z } from "zod";
 import { KNOWN_BUILD_ARGS, STAGES, StageName } from "./plan";
-import { ENV_NAME_PATTERN, SECRET_NAME_MARKERS, partitionOfRegion, resolveSecret } from "./secrets";
+import {
+  CredentialInConfigError,
+  ENV_NAME_PATTERN,
+  SECRET_NAME_MARKERS,
+  SecretRef,
+  credentialShape,
+  parseSecretRef,
+} from "./secrets";
 
 export const NAMESPACE = "voxpersona";
 
@@ -233,8 +240,13 @@ export interface StackConfig {
   };
   /** Absent: the account's default VPC and its subnets. */
   readonly network?: { readonly vpcId: string; readonly subnetIds: readonly string[] };
-  /** Environment variable → Secrets Manager name/ARN or SSM parameter ARN. */
-  readonly secrets: Readonly<Record<string, string>>;
+  /** Runtime secrets: environment variable → checked reference (resolved to an ARN at deploy time). */
+  readonly secrets: readonly SecretRef[];
+  /**
+   * Config keys stored as secrets (`pulumi config set --secret`), e.g. `voxpersona:service`: every resource
+   * input derived from one of them must be a secret Output.
+   */
+  readonly secretKeys: readonly string[];
 }
 
 /** Keys whose values are objects; Pulumi hands them over as JSON strings. */
@@ -247,7 +259,17 @@ interface Problem {
   readonly message: string;
   readonly value?: unknown;
   readonly fix?: string;
+  /** Never echo the value (a secret config key, or a value shaped like a credential): show its length. */
+  readonly sensitive?: boolean;
 }
+
+/**
+ * Keys that may be stored as secrets: their values reach resource inputs the stack can mark secret. The
+ * others become resource names, image tags, stack references or outputs, which Pulumi cannot keep secret.
+ */
+export const SECRET_CAPABLE_KEYS: readonly string[] = ["service", "secrets", "build", "network"].map(
+  (k) => `${NAMESPACE}:${k}`,
+);
 
 /** Raised for invalid stack config; `problems` lists every finding. */
 export class StackConfigError extends Error {
@@ -319,7 +341,12 @@ function fixFor(stack: string, key: string): string {
 }
 
 function describe(p: Problem, stack: string): string {
-  const got = p.value === undefined ? "" : ` (got ${show(p.value)})`;
+  const got =
+    p.value === undefined
+      ? ""
+      : p.sensitive
+        ? ` (a value of ${typeof p.value === "string" ? p.value.length : show(p.value).length} characters)`
+        : ` (got ${show(p.value)})`;
   return `${p.key}${got}: ${p.message}. Fix: ${p.fix ?? fixFor(stack, p.key)}`;
 }
 
@@ -403,9 +430,14 @@ function decode(
  * Parses and validates the stack's config. Pure: no Pulumi, no I/O.
  * @param raw the config map (`pulumi.runtime.allConfig()` or a Pulumi.<stack>.yaml `config:` block)
  * @param stack the stack name (used in messages and fix commands)
+ * @param secretKeys the keys stored as secrets (their values are never shown in messages)
  * @throws StackConfigError listing every problem
  */
-export function parseStackConfig(raw: Readonly<Record<string, unknown>>, stack: string): StackConfig {
+export function parseStackConfig(
+  raw: Readonly<Record<string, unknown>>,
+  stack: string,
+  secretKeys: readonly string[] = [],
+): StackConfig {
   const k = (name: string) => `${NAMESPACE}:${name}`;
   const problems: Problem[] = [];
   const decoded = decode(raw, stack, problems);
@@ -535,18 +567,48 @@ export function parseStackConfig(raw: Readonly<Record<string, unknown>>, stack: 
       message: "must be set together with the other network field (or leave both unset for the default VPC)",
     });
   }
-  if (secrets && region) {
-    const where = { partition: partitionOfRegion(region), region, accountId: "000000000000" };
-    for (const [env, ref] of Object.entries(secrets)) {
-      try {
-        resolveSecret(env, ref, where);
-      } catch (err) {
-        problems.push({
-          key: k(`secrets.${env}`),
-          value: ref,
-          message: (err as Error).message.replace(`secret ${env}: `, ""),
-        });
-      }
+  for (const key of secretKeys.filter((key) => key in ours && !SECRET_CAPABLE_KEYS.includes(key))) {
+    problems.push({
+      key,
+      message:
+        "is stored as a secret, but its value becomes resource names, image tags or stack outputs, which " +
+        `cannot be kept secret; only ${SECRET_CAPABLE_KEYS.join(", ")} may be secrets`,
+      fix: `pulumi config set --stack ${stack} '${key}' "$(pulumi config get --stack ${stack} '${key}')" (plain)`,
+    });
+  }
+  const secretRefs: SecretRef[] = [];
+  // With a stack name that is not an environment, the prefix rule would only repeat that problem per secret.
+  const checkRefs = secrets && region && (ENVIRONMENT_TAGS as readonly string[]).includes(stack);
+  for (const [env, ref] of Object.entries(checkRefs ? secrets : {})) {
+    const key = k(`secrets.${env}`);
+    try {
+      secretRefs.push(parseSecretRef(env, ref, stack, region as string));
+    } catch (err) {
+      const example = `voxpersona/${stack}/${env.toLowerCase().replace(/_/g, "-")}`;
+      problems.push({
+        key,
+        value: ref,
+        message: (err as Error).message,
+        fix:
+          err instanceof CredentialInConfigError
+            ? `aws secretsmanager create-secret --name ${example} --secret-string '<the value>', then: ` +
+              setCommand(stack, key, example)
+            : setCommand(stack, key, example),
+      });
+    }
+  }
+  for (const [name, value] of Object.entries(service?.environment ?? {})) {
+    const shape = credentialShape(value);
+    if (shape !== undefined) {
+      problems.push({
+        key: k(`service.environment.${name}`),
+        value,
+        sensitive: true,
+        message: `looks like ${shape}: a credential must not be a plain environment value`,
+        fix:
+          `pulumi config rm --stack ${stack} --path '${k(`service.environment.${name}`)}', store it in Secrets ` +
+          `Manager and reference it: ${setCommand(stack, k(`secrets.${name}`), `voxpersona/${stack}/<name>`)}`,
+      });
     }
   }
   for (const name of Object.keys(service?.environment ?? {})) {
@@ -573,9 +635,13 @@ export function parseStackConfig(raw: Readonly<Record<string, unknown>>, stack: 
   const cache = c["voxpersona:cache"];
   // With no problem reported every key parsed; the type guards only tell the compiler so.
   if (problems.length > 0 || !role || !region || !service || !registry || !secrets || !cache || !network) {
+    const hidden = (p: Problem): boolean =>
+      p.sensitive === true ||
+      secretKeys.includes(p.key.replace(/[.[].*$/, "")) ||
+      (typeof p.value === "string" && credentialShape(p.value) !== undefined);
     throw new StackConfigError(
       stack,
-      problems.map((p) => describe(p, stack)),
+      problems.map((p) => describe({ ...p, sensitive: hidden(p) }, stack)),
     );
   }
 
@@ -626,6 +692,7 @@ export function parseStackConfig(raw: Readonly<Record<string, unknown>>, stack: 
       network.vpcId !== undefined && network.subnetIds !== undefined
         ? { vpcId: network.vpcId, subnetIds: network.subnetIds }
         : undefined,
-    secrets,
+    secrets: secretRefs,
+    secretKeys: secretKeys.filter((key) => key in ours),
   };
 }

@@ -31,6 +31,12 @@ export interface StagedImageArgs {
    * @default required
    */
   readonly plan: Omit<BuildPlanInput, "repositoryUrl">;
+  /**
+   * Pass every input derived from `plan`'s context, Dockerfile, platform and build args as a secret (the
+   * caller's config for them is stored as a secret), so none of it is written to state in plaintext.
+   * @default false
+   */
+  readonly secret?: boolean;
 }
 
 /** Stands in for the repository URL to validate the plan (and read its URL-free fields) up front. */
@@ -74,6 +80,8 @@ export class StagedImage extends pulumi.ComponentResource {
       },
     ];
 
+    const hide = <T>(value: T): pulumi.Input<T> =>
+      args.secret ? (pulumi.secret(value) as pulumi.Output<T>) : value;
     const images = {} as Record<StageName, dockerbuild.Image>;
     for (const stage of STAGES) {
       const sp = stagePlan(stage);
@@ -83,11 +91,11 @@ export class StagedImage extends pulumi.ComponentResource {
       images[stage] = new dockerbuild.Image(
         `${name}-${stage}`,
         {
-          context: { location: plain.context },
-          dockerfile: { location: plain.dockerfile },
+          context: { location: hide(plain.context) },
+          dockerfile: { location: hide(plain.dockerfile) },
           target: plain.target,
-          platforms: [plain.platform as dockerbuild.Platform],
-          buildArgs: plain.buildArgs,
+          platforms: [hide(plain.platform as dockerbuild.Platform)],
+          buildArgs: hide(plain.buildArgs),
           // Lists of known length whose elements may be unknown: the provider decodes a wholly unknown list
           // as empty in Check (while the repository URL is unknown: the first preview, a replacement), and an
           // empty `tags` on a pushing export fails its validation before the preview short-circuit.

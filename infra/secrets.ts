@@ -1,28 +1,33 @@
-// Pure translation of runtime-secret references (from stack config) into the two things that must agree
-// with each other: the ECS container `secrets[].valueFrom` and the execution role's IAM grant. Kept free
-// of Pulumi resources so every branch is unit-testable without mocks.
+// Pure rules for runtime-secret references: what a reference in stack config may look like, and the IAM grant
+// that must agree with the container definition's `secrets[].valueFrom`. No Pulumi, no I/O, so every branch
+// is unit-testable; the lookup of a name's ARN lives in `secret-arns.ts`.
+//
+// ECS takes `valueFrom` as the full ARN of a Secrets Manager secret, or the ARN (or, in the task's region,
+// the name) of an SSM parameter; a bare Secrets Manager name is looked up as an SSM parameter and the task
+// never starts (ECS API reference, `Secret`). So config keeps friendly names, and only full ARNs, resolved
+// at deploy time, reach the task definition and the execution role.
 
 /** The IAM action ECS uses to inject a secret of each store into a container at task start. */
 export type SecretAction = "secretsmanager:GetSecretValue" | "ssm:GetParameters";
 
-/** Where the stack deploys; needed to turn a bare secret name into an ARN the execution role can be granted. */
-export interface SecretLocation {
-  /** AWS partition, e.g. `aws`. */
-  readonly partition: string;
-  /** AWS region of the ECS task, e.g. `eu-central-1`. */
-  readonly region: string;
-  /** 12-digit account that owns the secret. */
-  readonly accountId: string;
+export type SecretStore = "secretsmanager" | "ssm";
+
+/** A reference from config, checked: which store, and whether it is already an ARN. */
+export interface SecretRef {
+  /** Container environment variable name. */
+  readonly env: string;
+  readonly store: SecretStore;
+  /** A name is resolved to its ARN at deploy time; an ARN is used as given (after checking it exists). */
+  readonly kind: "name" | "arn";
+  readonly ref: string;
 }
 
 /** One container env var backed by a secret, with the exact IAM grant it needs. */
 export interface SecretGrant {
   /** Container environment variable name. */
   readonly env: string;
-  /** Value for the container definition's `secrets[].valueFrom`. */
+  /** Full ARN: the container definition's `secrets[].valueFrom` and the IAM resource, both exactly. */
   readonly valueFrom: string;
-  /** Resource ARN (pattern) the execution role must be allowed `action` on. */
-  readonly iamResource: string;
   readonly action: SecretAction;
 }
 
@@ -49,10 +54,9 @@ export function partitionOfRegion(region: string): string {
   if (region.startsWith("us-gov-")) return "aws-us-gov";
   return "aws";
 }
+
 const SECRET_NAME_PATTERN = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
-const PARTITION_PATTERN = /^aws(-[a-z]+)*$/;
-const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d+$/;
-const ACCOUNT_PATTERN = /^\d{12}$/;
+const SSM_NAME_PATTERN = /^\/[A-Za-z0-9_.\-/]{1,2047}$/;
 // Secrets Manager always appends "-" + 6 random characters to the name in a secret's ARN.
 const SECRETS_MANAGER_ARN =
   /^arn:(aws(?:-[a-z]+)*):secretsmanager:([a-z]{2}(?:-[a-z]+)+-\d+):(\d{12}):secret:([A-Za-z0-9/_+=.@-]{1,512})$/;
@@ -60,95 +64,112 @@ const FULL_SECRET_SUFFIX = /-[A-Za-z0-9]{6}$/;
 const SSM_PARAMETER_ARN =
   /^arn:(aws(?:-[a-z]+)*):ssm:([a-z]{2}(?:-[a-z]+)+-\d+):(\d{12}):parameter\/([A-Za-z0-9_.\-/]{1,2048})$/;
 
+/**
+ * Shapes of real credentials. A value of one of these shapes in config is a secret's value pasted where its
+ * name belongs: it is refused, and never echoed back (messages give its length only).
+ */
+const CREDENTIAL_SHAPES: readonly (readonly [RegExp, string])[] = [
+  [/^[a-z][a-z0-9+.-]*:\/\/[^/@\s]+@/i, "a URL with a user name or password in it"],
+  [/(?:^|[^A-Za-z0-9])sk-[A-Za-z0-9_-]{16,}/, 'an API key ("sk-…")'],
+  [/(?:^|[^A-Za-z0-9])(?:ghp|gho|ghu|ghs|ghr|github_pat)_[A-Za-z0-9_]{20,}/, 'a GitHub token ("ghp_…")'],
+  [/(?:^|[^A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?:$|[^A-Z0-9])/, 'an AWS access key id ("AKIA…")'],
+  [/^\d{6,12}:[A-Za-z0-9_-]{30,}$/, "a Telegram bot token (<bot id>:<secret>)"],
+  [/^eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*$/, "a JSON Web Token"],
+];
+
+/** What kind of credential `value` looks like, or undefined when it looks like none. */
+export function credentialShape(value: string): string | undefined {
+  return CREDENTIAL_SHAPES.find(([re]) => re.test(value))?.[1];
+}
+
 const SID_BY_ACTION: Record<SecretAction, string> = {
   "secretsmanager:GetSecretValue": "ReadSecretsManagerSecrets",
   "ssm:GetParameters": "ReadSsmParameters",
 };
 
-function checkLocation(env: string, where: SecretLocation): void {
-  if (!PARTITION_PATTERN.test(where.partition)) {
-    throw new Error(`secret ${env}: partition "${where.partition}" is not an AWS partition (e.g. "aws")`);
-  }
-  if (!REGION_PATTERN.test(where.region)) {
-    throw new Error(`secret ${env}: region "${where.region}" is not an AWS region (e.g. "eu-central-1")`);
-  }
-  if (!ACCOUNT_PATTERN.test(where.accountId)) {
-    throw new Error(`secret ${env}: accountId "${where.accountId}" must be 12 digits`);
-  }
-}
-
-function checkPartition(env: string, ref: string, arnPartition: string, where: SecretLocation): void {
-  // IAM cannot grant across partitions, so such a reference could never be read by the task.
-  if (arnPartition !== where.partition) {
-    throw new Error(
-      `secret ${env}: ARN "${ref}" is in partition "${arnPartition}" but the stack deploys to ` +
-        `partition "${where.partition}"; reference a secret in the stack's partition`,
-    );
+/** Thrown for a reference that must not be echoed: the message never contains the value. */
+export class CredentialInConfigError extends Error {
+  constructor(
+    readonly env: string,
+    readonly shape: string,
+  ) {
+    super(`looks like ${shape}, not the name of a secret: a secret's value never belongs in stack config`);
   }
 }
 
 /**
- * Resolves one `{ env, ref }` from config. `ref` is a Secrets Manager secret name, a full Secrets Manager
- * secret ARN (with its 6-character suffix) or an SSM parameter ARN.
+ * Checks one reference from config: a Secrets Manager secret name under `voxpersona/<stack>/`, an SSM
+ * parameter name under `/voxpersona/<stack>/`, a full Secrets Manager secret ARN (with its 6-character
+ * suffix) or an SSM parameter ARN. Names are confined to the stack's own prefix so that dev can never be
+ * configured to read prod's secrets. Messages do not repeat `ref` when it looks like a credential.
  */
-export function resolveSecret(env: string, ref: string, where: SecretLocation): SecretGrant {
-  if (!ENV_NAME_PATTERN.test(env)) {
-    throw new Error(
-      `secret env name "${env}" is invalid: use upper-case letters, digits and "_" and do not start with a ` +
-        `digit (e.g. DATABASE_URL)`,
-    );
-  }
-  checkLocation(env, where);
+export function parseSecretRef(env: string, ref: string, stack: string, region: string): SecretRef {
+  const shape = credentialShape(ref);
+  if (shape !== undefined) throw new CredentialInConfigError(env, shape);
+  if (ref.startsWith("arn:")) return parseArn(env, ref, partitionOfRegion(region));
 
-  if (ref.startsWith("arn:")) {
-    const sm = SECRETS_MANAGER_ARN.exec(ref);
-    if (sm) {
-      checkPartition(env, ref, sm[1], where);
-      // Without the suffix the name is ambiguous (a name may itself end in "-abc123"), so the grant could
-      // silently miss or over-match; demand the unambiguous forms instead.
-      if (!FULL_SECRET_SUFFIX.test(sm[4])) {
-        throw new Error(
-          `secret ${env}: "${ref}" is a partial Secrets Manager ARN (no 6-character suffix); use the full ` +
-            `ARN as shown by "aws secretsmanager describe-secret" or just the secret name`,
-        );
-      }
-      return { env, valueFrom: ref, iamResource: ref, action: "secretsmanager:GetSecretValue" };
-    }
-    const ssm = SSM_PARAMETER_ARN.exec(ref);
-    if (ssm) {
-      checkPartition(env, ref, ssm[1], where);
-      return { env, valueFrom: ref, iamResource: ref, action: "ssm:GetParameters" };
-    }
+  const ssm = ref.startsWith("/");
+  const prefix = ssm ? `/voxpersona/${stack}/` : `voxpersona/${stack}/`;
+  const pattern = ssm ? SSM_NAME_PATTERN : SECRET_NAME_PATTERN;
+  if (!pattern.test(ref)) {
     throw new Error(
-      `secret ${env}: "${ref}" is not a Secrets Manager secret ARN ` +
-        `(arn:<partition>:secretsmanager:<region>:<account>:secret:<name>-<6 chars>) nor an SSM parameter ARN ` +
-        `(arn:<partition>:ssm:<region>:<account>:parameter/<name>); JSON keys and version suffixes are not supported`,
+      ssm
+        ? `is not a valid SSM parameter name: use "/" followed by up to 2047 characters from A-Z a-z 0-9 / _ . -`
+        : "is not a valid Secrets Manager secret name: use 1-512 characters from A-Z a-z 0-9 / _ + = . @ -",
     );
   }
+  if (!ref.startsWith(prefix) || ref.length === prefix.length) {
+    throw new Error(
+      `must sit under "${prefix}": a stack reads only its own secrets (dev can never read prod's); ` +
+        `name it ${prefix}<name>`,
+    );
+  }
+  return { env, store: ssm ? "ssm" : "secretsmanager", kind: "name", ref };
+}
 
-  if (ref.startsWith("/")) {
-    // A leading "/" is the SSM hierarchy convention; treating it as a Secrets Manager name would grant the
-    // wrong store and fail only when the task starts.
+function parseArn(env: string, ref: string, partition: string): SecretRef {
+  const sm = SECRETS_MANAGER_ARN.exec(ref);
+  const ssm = SSM_PARAMETER_ARN.exec(ref);
+  const match = sm ?? ssm;
+  if (match === null) {
     throw new Error(
-      `secret ${env}: "${ref}" looks like an SSM parameter name; give its ARN ` +
-        `(arn:<partition>:ssm:<region>:<account>:parameter${ref}) or a Secrets Manager secret name without a leading "/"`,
+      "is not a Secrets Manager secret ARN (arn:<partition>:secretsmanager:<region>:<account>:secret:" +
+        "<name>-<6 chars>) nor an SSM parameter ARN (arn:<partition>:ssm:<region>:<account>:parameter/<name>); " +
+        "JSON keys and version suffixes are not supported",
     );
   }
-  if (!SECRET_NAME_PATTERN.test(ref)) {
+  // IAM cannot grant across partitions, so such a reference could never be read by the task.
+  if (match[1] !== partition) {
     throw new Error(
-      `secret ${env}: "${ref}" is not a valid Secrets Manager secret name: use 1-512 characters from ` +
-        `A-Z a-z 0-9 / _ + = . @ -`,
+      `is in partition "${match[1]}" but the stack deploys to partition "${partition}"; reference a secret ` +
+        "in the stack's partition",
     );
   }
-  return {
-    env,
-    // ECS resolves a bare name in the task's own region, so the name is enough and stays readable.
-    valueFrom: ref,
-    // The real ARN carries a random suffix unknown until the secret exists; "??????" matches exactly 6
-    // characters, so "db" cannot be widened to "db-old" or "dbx".
-    iamResource: `arn:${where.partition}:secretsmanager:${where.region}:${where.accountId}:secret:${ref}-??????`,
-    action: "secretsmanager:GetSecretValue",
-  };
+  // Without the suffix the name is ambiguous (a name may itself end in "-abc123"), and ECS needs the full ARN.
+  if (sm !== null && !FULL_SECRET_SUFFIX.test(sm[4])) {
+    throw new Error(
+      'is a partial Secrets Manager ARN (no 6-character suffix); use the full ARN as shown by "aws ' +
+        'secretsmanager describe-secret" or just the secret name',
+    );
+  }
+  return { env, store: sm !== null ? "secretsmanager" : "ssm", kind: "arn", ref };
+}
+
+/**
+ * The grant for a resolved reference: `arn` must be a full Secrets Manager secret ARN or an SSM parameter ARN.
+ * @throws when it is anything else (a name that was never resolved, a partial ARN)
+ */
+export function grantFor(env: string, arn: string): SecretGrant {
+  const sm = SECRETS_MANAGER_ARN.exec(arn);
+  if (sm !== null && FULL_SECRET_SUFFIX.test(sm[4])) {
+    return { env, valueFrom: arn, action: "secretsmanager:GetSecretValue" };
+  }
+  if (SSM_PARAMETER_ARN.test(arn)) return { env, valueFrom: arn, action: "ssm:GetParameters" };
+  throw new Error(
+    `secret ${env}: valueFrom must be the full ARN of a Secrets Manager secret (…:secret:<name>-<6 chars>) ` +
+      `or of an SSM parameter (got "${credentialShape(arn) ? `a value of ${arn.length} characters` : arn}"); ` +
+      "ECS reads a bare name as an SSM parameter and the task never starts",
+  );
 }
 
 /**
@@ -160,7 +181,7 @@ export function secretsPolicyDocument(grants: readonly SecretGrant[]): PolicyDoc
   const byAction = new Map<SecretAction, Set<string>>();
   for (const grant of grants) {
     const resources = byAction.get(grant.action) ?? new Set<string>();
-    resources.add(grant.iamResource);
+    resources.add(grant.valueFrom);
     byAction.set(grant.action, resources);
   }
   const actions = [...byAction.keys()].sort();

@@ -5,7 +5,7 @@ import { LOG_RETENTION_DAYS } from "./config";
 import {
   ENV_NAME_PATTERN,
   SECRET_NAME_MARKERS,
-  resolveSecret,
+  grantFor,
   secretsPolicyDocument,
   type SecretGrant,
 } from "./secrets";
@@ -16,8 +16,11 @@ export type CpuArchitecture = "X86_64" | "ARM64";
 export interface BotSecretRef {
   /** Environment variable name inside the container, e.g. `DATABASE_URL`. */
   readonly env: string;
-  /** Secrets Manager secret name or ARN, or SSM parameter ARN (see `resolveSecret`). */
-  readonly ref: string;
+  /**
+   * Full ARN of the Secrets Manager secret (with its 6-character suffix) or SSM parameter. ECS reads a bare
+   * Secrets Manager name as an SSM parameter name, so names are refused (resolve them first).
+   */
+  readonly valueFrom: pulumi.Input<string>;
 }
 
 export interface BotServiceArgs {
@@ -42,28 +45,28 @@ export interface BotServiceArgs {
    * Fargate CPU units (256, 512, 1024, ...); must form a valid Fargate pair with `memory`.
    * @default required
    */
-  readonly cpu: number;
+  readonly cpu: pulumi.Input<number>;
   /**
    * Task memory in MiB; must form a valid Fargate pair with `cpu`.
    * @default required
    */
-  readonly memory: number;
+  readonly memory: pulumi.Input<number>;
   /**
    * Task ephemeral storage in GiB (Fargate accepts 21..200). The embedding models are baked into the
    * image, so the image itself counts against it.
    * @default 21
    */
-  readonly ephemeralStorageGiB?: number;
+  readonly ephemeralStorageGiB?: pulumi.Input<number>;
   /**
    * Number of bot tasks: 1 runs the bot, 0 pauses it. Never more: two bots would poll the same updates.
    * @default 1
    */
-  readonly desiredCount?: 0 | 1;
+  readonly desiredCount?: pulumi.Input<0 | 1>;
   /**
    * CloudWatch Logs retention in days; one of the values CloudWatch accepts (1, 3, 5, 7, 14, 30, ...).
    * @default required
    */
-  readonly logRetentionDays: number;
+  readonly logRetentionDays: pulumi.Input<number>;
   /**
    * Subnets the task's network interface is placed in.
    * @default required
@@ -79,7 +82,7 @@ export interface BotServiceArgs {
    * reach Telegram, the database and model APIs.
    * @default false
    */
-  readonly assignPublicIp?: boolean;
+  readonly assignPublicIp?: pulumi.Input<boolean>;
   /**
    * Env vars injected from Secrets Manager / SSM; the execution role is granted read on exactly these.
    * @default []
@@ -90,12 +93,12 @@ export interface BotServiceArgs {
    * that are also in `secrets` are refused.
    * @default {}
    */
-  readonly environment?: Readonly<Record<string, string>>;
+  readonly environment?: Readonly<Record<string, pulumi.Input<string>>>;
   /**
    * CPU architecture of the image; must match the platform it was built for.
    * @default "X86_64"
    */
-  readonly cpuArchitecture?: CpuArchitecture;
+  readonly cpuArchitecture?: pulumi.Input<CpuArchitecture>;
   /**
    * Tags for every taggable child; tasks inherit the service's tags.
    * @default {} (none)
@@ -174,10 +177,14 @@ export function renderContainerDefinitions(owner: string, inputs: ContainerInput
   ]);
 }
 
-function isPlain<T>(value: pulumi.Input<T>): value is T {
+function isPlain<T>(value: pulumi.Input<T> | undefined): value is T {
   return !pulumi.Output.isInstance(value) && !(value instanceof Promise);
 }
 
+/**
+ * Checks what is known now; an Output (a value from another resource, or config stored as a secret) was
+ * checked by whoever produced it and is checked again, where possible, once known.
+ */
 function validate(name: string, owner: string, args: BotServiceArgs): void {
   if (!TASK_FAMILY.test(name)) {
     throw new Error(
@@ -189,25 +196,25 @@ function validate(name: string, owner: string, args: BotServiceArgs): void {
   }
   for (const field of ["cpu", "memory"] as const) {
     const value = args[field];
-    if (!Number.isInteger(value) || value <= 0) {
+    if (isPlain(value) && (!Number.isInteger(value) || value <= 0)) {
       throw new Error(`${owner}: args.${field} must be a positive integer (got ${String(value)})`);
     }
   }
   const storage = args.ephemeralStorageGiB ?? DEFAULT_EPHEMERAL_STORAGE_GIB;
-  if (!Number.isInteger(storage) || storage < 21 || storage > 200) {
+  if (isPlain(storage) && (!Number.isInteger(storage) || storage < 21 || storage > 200)) {
     throw new Error(
       `${owner}: args.ephemeralStorageGiB must be an integer from 21 to 200 (got ${String(storage)}): ` +
         `that is the range Fargate accepts`,
     );
   }
   const desiredCount = args.desiredCount ?? 1;
-  if (desiredCount !== 0 && desiredCount !== 1) {
+  if (isPlain(desiredCount) && desiredCount !== 0 && desiredCount !== 1) {
     throw new Error(
       `${owner}: args.desiredCount must be 0 or 1 (got ${String(desiredCount)}): the bot must never run ` +
         `twice; set voxpersona:service.desiredCount to 1`,
     );
   }
-  if (!LOG_RETENTION_DAYS.includes(args.logRetentionDays)) {
+  if (isPlain(args.logRetentionDays) && !LOG_RETENTION_DAYS.includes(args.logRetentionDays)) {
     throw new Error(
       `${owner}: args.logRetentionDays must be one of ${LOG_RETENTION_DAYS.join(", ")} ` +
         `(got ${String(args.logRetentionDays)}): CloudWatch Logs accepts only these`,
@@ -217,14 +224,14 @@ function validate(name: string, owner: string, args: BotServiceArgs): void {
     throw new Error(`${owner}: args.subnetIds must list at least one subnet of args.vpcId`);
   }
   const cpuArchitecture = args.cpuArchitecture ?? "X86_64";
-  if (cpuArchitecture !== "X86_64" && cpuArchitecture !== "ARM64") {
+  if (isPlain(cpuArchitecture) && cpuArchitecture !== "X86_64" && cpuArchitecture !== "ARM64") {
     throw new Error(
       `${owner}: args.cpuArchitecture must be "X86_64" or "ARM64" (got "${String(cpuArchitecture)}")`,
     );
   }
 
   const secretEnvs = new Set<string>();
-  const secretRefs = new Set<string>();
+  const secretArns = new Set<string>();
   for (const secret of args.secrets ?? []) {
     if (!ENV_NAME_PATTERN.test(secret.env)) {
       throw new Error(
@@ -238,7 +245,10 @@ function validate(name: string, owner: string, args: BotServiceArgs): void {
       );
     }
     secretEnvs.add(secret.env);
-    secretRefs.add(secret.ref);
+    if (isPlain(secret.valueFrom)) {
+      grantFor(secret.env, secret.valueFrom);
+      secretArns.add(secret.valueFrom);
+    }
   }
 
   for (const [key, value] of Object.entries(args.environment ?? {})) {
@@ -262,7 +272,7 @@ function validate(name: string, owner: string, args: BotServiceArgs): void {
           `voxpersona:secrets`,
       );
     }
-    if (secretRefs.has(value)) {
+    if (isPlain(value) && secretArns.has(value)) {
       throw new Error(
         `${owner}: args.environment.${key} is set to the secret reference "${value}", which would pass ` +
           `the reference, not the secret; declare it in voxpersona:secrets instead`,
@@ -294,15 +304,11 @@ export class BotService extends pulumi.ComponentResource {
     const environment = args.environment ?? {};
     const tags = args.tags;
 
-    const partition = aws.getPartitionOutput({}, { parent: this }).partition;
     const region = aws.getRegionOutput({}, { parent: this }).region;
-    const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+    // Checked again once known: an ARN from an Output (a secret config value) must be full as well.
     const grants: pulumi.Output<SecretGrant[]> = pulumi
-      .all([partition, region, accountId])
-      .apply(([p, r, a]) => {
-        const where = { partition: p, region: r, accountId: a };
-        return secrets.map((s) => resolveSecret(s.env, s.ref, where));
-      });
+      .all(secrets.map((s) => s.valueFrom))
+      .apply((arns) => arns.map((arn, i) => grantFor(secrets[i].env, arn)));
 
     const cluster = new aws.ecs.Cluster(
       `${name}-cluster`,
@@ -413,8 +419,8 @@ export class BotService extends pulumi.ComponentResource {
     );
 
     const containerDefinitions = pulumi
-      .all([args.imageRef, logGroup.name, region, grants])
-      .apply(([image, logGroupName, awsRegion, granted]) =>
+      .all([args.imageRef, logGroup.name, region, grants, pulumi.output(environment)])
+      .apply(([image, logGroupName, awsRegion, granted, env]) =>
         // Outputs (e.g. the digest from the image build) can only be checked once known; plain strings were
         // already checked above and re-checking them is free.
         renderContainerDefinitions(owner, {
@@ -422,7 +428,7 @@ export class BotService extends pulumi.ComponentResource {
           logGroupName,
           region: awsRegion,
           grants: granted,
-          environment,
+          environment: env,
         }),
       );
 
@@ -432,8 +438,8 @@ export class BotService extends pulumi.ComponentResource {
         family: name,
         requiresCompatibilities: ["FARGATE"],
         networkMode: "awsvpc",
-        cpu: String(args.cpu),
-        memory: String(args.memory),
+        cpu: pulumi.output(args.cpu).apply(String),
+        memory: pulumi.output(args.memory).apply(String),
         ephemeralStorage: { sizeInGib: args.ephemeralStorageGiB ?? DEFAULT_EPHEMERAL_STORAGE_GIB },
         runtimePlatform: {
           operatingSystemFamily: "LINUX",

@@ -3,13 +3,14 @@ import { ENVIRONMENT_TAGS, StackConfig } from "../infra/config";
 import { StagedImage } from "../infra/image";
 import { checkBuildInputs } from "../infra/preflight";
 import { Registry } from "../infra/registry";
-import { botService, serviceOutputs, stackTags } from "./common";
+import { botService, isSecretConfig, runtimeSecrets, serviceOutputs, stackTags } from "./common";
 
-export function buildStack(config: StackConfig) {
+export async function buildStack(config: StackConfig) {
   const build = config.build;
   if (build === undefined) throw new Error(`stack "${config.stack}": a build stack needs voxpersona:build`);
   // Pulumi runs the program from the project directory, where the config's relative paths start.
   checkBuildInputs(build, config.stack, process.cwd());
+  const secrets = await runtimeSecrets(config);
 
   const registry = new Registry("voxpersona", {
     name: config.registry.name,
@@ -36,9 +37,10 @@ export function buildStack(config: StackConfig) {
       buildArgs: build.args,
       buildTag: build.buildTag,
     },
+    secret: isSecretConfig(config, "build"),
   });
 
-  const service = botService(config, image.imageRef, registry.repositoryArn);
+  const service = botService(config, image.imageRef, registry.repositoryArn, secrets);
 
   return {
     imageDigest: image.digest,

@@ -3,11 +3,11 @@
  * Bad config throws here, before any resource is declared.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { parseStackConfig } from "../infra/config";
+import { readStackConfig } from "../infra/config-source";
 import { buildStack } from "./build";
 import { promoteStack } from "./promote";
 
 export = async (): Promise<Record<string, pulumi.Input<unknown>>> => {
-  const config = parseStackConfig(pulumi.runtime.allConfig(), pulumi.getStack());
+  const config = readStackConfig();
   return config.role === "build" ? buildStack(config) : promoteStack(config);
 };

@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { StackConfig } from "../infra/config";
 import { EnvironmentTag } from "../infra/environment-tag";
 import { DIGEST_OUTPUT, digestRef, qualifyStackName, resolvePromotedDigest } from "../infra/promotion";
-import { botService, serviceOutputs } from "./common";
+import { botService, runtimeSecrets, serviceOutputs } from "./common";
 
 /** Resolves an Output that is known at preview time (StackReference outputs are). */
 function known<T>(o: pulumi.Output<T>): Promise<T> {
@@ -30,6 +30,8 @@ export async function promoteStack(config: StackConfig) {
     upstreamOutputs,
   });
 
+  const secrets = await runtimeSecrets(config);
+
   const repository = aws.ecr.getRepositoryOutput({ name: config.registry.name });
   const imageRef = repository.repositoryUrl.apply((url) => digestRef(url, digest));
 
@@ -40,7 +42,7 @@ export async function promoteStack(config: StackConfig) {
     digest,
     tag: config.stack,
   });
-  const service = botService(config, imageRef, repository.arn, { dependsOn: [tag] });
+  const service = botService(config, imageRef, repository.arn, secrets, { dependsOn: [tag] });
 
   return {
     [DIGEST_OUTPUT]: tag.digest,

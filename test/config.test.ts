@@ -15,9 +15,9 @@ function withBuild(patch: object): Record<string, unknown> {
   return { ...dev, "voxpersona:build": { ...(dev["voxpersona:build"] as object), ...patch } };
 }
 /** The exact message parseStackConfig throws. */
-function errorOf(raw: Record<string, unknown>, stack: string): string {
+function errorOf(raw: Record<string, unknown>, stack: string, secretKeys: string[] = []): string {
   try {
-    parseStackConfig(raw, stack);
+    parseStackConfig(raw, stack, secretKeys);
   } catch (err) {
     assert.ok(err instanceof StackConfigError, "expected a StackConfigError");
     return err.message;
@@ -59,12 +59,23 @@ describe("parseStackConfig: the committed stack files", () => {
       environment: { LOG_LEVEL: "DEBUG" },
     });
     assert.equal(c.network, undefined);
-    assert.deepEqual(Object.keys(c.secrets), [
-      "DATABASE_URL",
-      "TELEGRAM_BOT_TOKEN",
-      "OPENAI_API_KEY",
-      "ANTHROPIC_API_KEY",
+    assert.deepEqual(c.secrets, [
+      { env: "DATABASE_URL", store: "secretsmanager", kind: "name", ref: "voxpersona/dev/database-url" },
+      {
+        env: "TELEGRAM_BOT_TOKEN",
+        store: "secretsmanager",
+        kind: "name",
+        ref: "voxpersona/dev/telegram-bot-token",
+      },
+      { env: "OPENAI_API_KEY", store: "secretsmanager", kind: "name", ref: "voxpersona/dev/openai-api-key" },
+      {
+        env: "ANTHROPIC_API_KEY",
+        store: "secretsmanager",
+        kind: "name",
+        ref: "voxpersona/dev/anthropic-api-key",
+      },
     ]);
+    assert.deepEqual(c.secretKeys, []);
   });
 
   it("parses Pulumi.staging.yaml and Pulumi.prod.yaml into promote stacks chained dev → staging → prod", () => {
@@ -75,7 +86,7 @@ describe("parseStackConfig: the committed stack files", () => {
     assert.equal(s.build, undefined);
     assert.equal(p.build, undefined);
     assert.deepEqual([p.service.cpu, p.service.memory, p.service.logRetentionDays], [2048, 8192, 90]);
-    assert.equal(p.secrets.DATABASE_URL, "voxpersona/prod/database-url");
+    assert.equal(p.secrets.find((r) => r.env === "DATABASE_URL")?.ref, "voxpersona/prod/database-url");
   });
 
   it("reads the runtime's form (objects as JSON strings) exactly like the YAML form", () => {
@@ -123,7 +134,7 @@ describe("parseStackConfig: the committed stack files", () => {
       scanOnPush: true,
       keepBuildImages: 30,
     });
-    assert.deepEqual(c.secrets, {});
+    assert.deepEqual(c.secrets, []);
   });
 });
 
@@ -312,26 +323,86 @@ describe("parseStackConfig: every invalid input is named, shown and fixable", ()
     );
   });
 
-  it("secret references the service could not grant, and secrets in plain environment values", () => {
+  it("secret references ECS could not read, another stack's secrets, and credentials pasted into config", () => {
     const arn = "arn:aws:secretsmanager:eu-central-1:123456789012:secret:db";
-    assert.equal(
-      errorOf(
-        { ...dev, "voxpersona:secrets": { DATABASE_URL: "arn:aws:s3:::b", BOT: "/vp/bot", OLD: arn } },
-        "dev",
-      ),
-      'Invalid stack config for "dev" (3 problems):\n' +
-        '  - voxpersona:secrets.DATABASE_URL (got "arn:aws:s3:::b"): "arn:aws:s3:::b" is not a Secrets Manager ' +
-        "secret ARN (arn:<partition>:secretsmanager:<region>:<account>:secret:<name>-<6 chars>) nor an SSM " +
-        "parameter ARN (arn:<partition>:ssm:<region>:<account>:parameter/<name>); JSON keys and version " +
-        "suffixes are not supported. Fix: pulumi config set --stack dev --path 'voxpersona:secrets.DATABASE_URL' " +
-        "voxpersona/<stack>/<name>\n" +
-        '  - voxpersona:secrets.BOT (got "/vp/bot"): "/vp/bot" looks like an SSM parameter name; give its ARN ' +
-        "(arn:<partition>:ssm:<region>:<account>:parameter/vp/bot) or a Secrets Manager secret name without a " +
-        "leading \"/\". Fix: pulumi config set --stack dev --path 'voxpersona:secrets.BOT' voxpersona/<stack>/<name>\n" +
-        `  - voxpersona:secrets.OLD (got "${arn}"): "${arn}" is a partial Secrets Manager ARN (no 6-character ` +
-        'suffix); use the full ARN as shown by "aws secretsmanager describe-secret" or just the secret name. ' +
-        "Fix: pulumi config set --stack dev --path 'voxpersona:secrets.OLD' voxpersona/<stack>/<name>",
+    const token = `123456789:${"A".repeat(35)}`;
+    const dbUrl = "postgresql://bot:hunter2@db.example:5432/vox";
+    const message = errorOf(
+      {
+        ...dev,
+        "voxpersona:secrets": {
+          DATABASE_URL: "arn:aws:s3:::b",
+          BOT: "/vp/bot",
+          OLD: arn,
+          PROD_DB: "voxpersona/prod/database-url",
+          TELEGRAM_BOT_TOKEN: token,
+          DB: dbUrl,
+        },
+        "voxpersona:service": {
+          ...(dev["voxpersona:service"] as object),
+          environment: { SENTRY_DSN: dbUrl },
+        },
+      },
+      "dev",
     );
+    assert.equal(
+      message,
+      'Invalid stack config for "dev" (7 problems):\n' +
+        '  - voxpersona:secrets.DATABASE_URL (got "arn:aws:s3:::b"): is not a Secrets Manager secret ARN ' +
+        "(arn:<partition>:secretsmanager:<region>:<account>:secret:<name>-<6 chars>) nor an SSM parameter ARN " +
+        "(arn:<partition>:ssm:<region>:<account>:parameter/<name>); JSON keys and version suffixes are not " +
+        "supported. Fix: pulumi config set --stack dev --path 'voxpersona:secrets.DATABASE_URL' " +
+        "voxpersona/dev/database-url\n" +
+        '  - voxpersona:secrets.BOT (got "/vp/bot"): must sit under "/voxpersona/dev/": a stack reads only its ' +
+        "own secrets (dev can never read prod's); name it /voxpersona/dev/<name>. Fix: pulumi config set " +
+        "--stack dev --path 'voxpersona:secrets.BOT' voxpersona/dev/bot\n" +
+        `  - voxpersona:secrets.OLD (got "${arn}"): is a partial Secrets Manager ARN (no 6-character suffix); ` +
+        'use the full ARN as shown by "aws secretsmanager describe-secret" or just the secret name. Fix: ' +
+        "pulumi config set --stack dev --path 'voxpersona:secrets.OLD' voxpersona/dev/old\n" +
+        '  - voxpersona:secrets.PROD_DB (got "voxpersona/prod/database-url"): must sit under "voxpersona/dev/": ' +
+        "a stack reads only its own secrets (dev can never read prod's); name it voxpersona/dev/<name>. Fix: " +
+        "pulumi config set --stack dev --path 'voxpersona:secrets.PROD_DB' voxpersona/dev/prod-db\n" +
+        "  - voxpersona:secrets.TELEGRAM_BOT_TOKEN (a value of 45 characters): looks like a Telegram bot token " +
+        "(<bot id>:<secret>), not the name of a secret: a secret's value never belongs in stack config. Fix: " +
+        "aws secretsmanager create-secret --name voxpersona/dev/telegram-bot-token --secret-string '<the value>', " +
+        "then: pulumi config set --stack dev --path 'voxpersona:secrets.TELEGRAM_BOT_TOKEN' " +
+        "voxpersona/dev/telegram-bot-token\n" +
+        "  - voxpersona:secrets.DB (a value of 44 characters): looks like a URL with a user name or password in " +
+        "it, not the name of a secret: a secret's value never belongs in stack config. Fix: aws secretsmanager " +
+        "create-secret --name voxpersona/dev/db --secret-string '<the value>', then: pulumi config set --stack " +
+        "dev --path 'voxpersona:secrets.DB' voxpersona/dev/db\n" +
+        "  - voxpersona:service.environment.SENTRY_DSN (a value of 44 characters): looks like a URL with a user " +
+        "name or password in it: a credential must not be a plain environment value. Fix: pulumi config rm " +
+        "--stack dev --path 'voxpersona:service.environment.SENTRY_DSN', store it in Secrets Manager and " +
+        "reference it: pulumi config set --stack dev --path 'voxpersona:secrets.SENTRY_DSN' voxpersona/dev/<name>",
+    );
+    for (const secret of [token, dbUrl, "hunter2"]) assert.ok(!message.includes(secret), secret);
+  });
+
+  it("never shows the value of a key stored as a secret, and refuses secrets that cannot stay secret", () => {
+    const message = errorOf(withService(dev, { memory: 16384, environment: { MODE: "x" } }), "dev", [
+      "voxpersona:service",
+      "voxpersona:cacheScope",
+    ]);
+    assert.equal(
+      message,
+      'Invalid stack config for "dev" (2 problems):\n' +
+        "  - voxpersona:service.memory (a value of 5 characters): is not a Fargate size for cpu 1024; allowed: " +
+        "2048, 3072, 4096, 5120, 6144, 7168, 8192. Fix: pulumi config set --stack dev --path " +
+        "'voxpersona:service.memory' 4096\n" +
+        "  - voxpersona:cacheScope: is stored as a secret, but its value becomes resource names, image tags or " +
+        "stack outputs, which cannot be kept secret; only voxpersona:service, voxpersona:secrets, " +
+        "voxpersona:build, voxpersona:network may be secrets. Fix: pulumi config set --stack dev " +
+        "'voxpersona:cacheScope' \"$(pulumi config get --stack dev 'voxpersona:cacheScope')\" (plain)",
+    );
+    assert.ok(!message.includes("16384"));
+    assert.deepEqual(parseStackConfig(dev, "dev", ["voxpersona:service", "voxpersona:secrets"]).secretKeys, [
+      "voxpersona:service",
+      "voxpersona:secrets",
+    ]);
+  });
+
+  it("a secret-looking name among the plain environment values", () => {
     assert.equal(
       errorOf(withService(dev, { environment: { BOT_TOKEN: "x" } }), "dev"),
       'Invalid stack config for "dev" (1 problem):\n' +

@@ -1,107 +1,79 @@
 import { strict as assert } from "node:assert";
 
-import { resolveSecret, secretsPolicyDocument, type SecretGrant } from "../infra/secrets";
+import {
+  CredentialInConfigError,
+  credentialShape,
+  grantFor,
+  parseSecretRef,
+  secretsPolicyDocument,
+} from "../infra/secrets";
 
-const WHERE = { partition: "aws", region: "eu-central-1", accountId: "123456789012" };
+const REGION = "eu-central-1";
 const SM_ARN = "arn:aws:secretsmanager:eu-central-1:123456789012:secret:voxpersona/dev/database-url-AbCdEf";
 const SSM_ARN = "arn:aws:ssm:eu-central-1:123456789012:parameter/voxpersona/dev/bot-token";
+const parse = (ref: string, stack = "dev") => parseSecretRef("X", ref, stack, REGION);
 
-describe("resolveSecret", () => {
-  it("turns a Secrets Manager name into the name for ECS and a 6-character-suffix ARN for IAM", () => {
-    assert.deepEqual(resolveSecret("DATABASE_URL", "voxpersona/dev/database-url", WHERE), {
+describe("parseSecretRef", () => {
+  it("takes a Secrets Manager name under voxpersona/<stack>/ as a name to resolve", () => {
+    assert.deepEqual(parseSecretRef("DATABASE_URL", "voxpersona/dev/database-url", "dev", REGION), {
       env: "DATABASE_URL",
-      valueFrom: "voxpersona/dev/database-url",
-      iamResource:
-        "arn:aws:secretsmanager:eu-central-1:123456789012:secret:voxpersona/dev/database-url-??????",
-      action: "secretsmanager:GetSecretValue",
+      store: "secretsmanager",
+      kind: "name",
+      ref: "voxpersona/dev/database-url",
     });
   });
 
-  it("builds the IAM ARN from the given partition, region and account", () => {
-    const grant = resolveSecret("API_KEY", "k", {
-      partition: "aws-cn",
-      region: "cn-north-1",
-      accountId: "000000000001",
-    });
-    assert.equal(grant.iamResource, "arn:aws-cn:secretsmanager:cn-north-1:000000000001:secret:k-??????");
-  });
-
-  it("accepts every character Secrets Manager allows in a name, up to 512 of them", () => {
-    const name = "a/b_c+d=e.f@g-h";
-    assert.equal(resolveSecret("X", name, WHERE).valueFrom, name);
-    assert.equal(resolveSecret("X", "n".repeat(512), WHERE).valueFrom, "n".repeat(512));
-  });
-
-  it("uses a full Secrets Manager ARN as is, for ECS and IAM", () => {
-    assert.deepEqual(resolveSecret("DATABASE_URL", SM_ARN, WHERE), {
-      env: "DATABASE_URL",
-      valueFrom: SM_ARN,
-      iamResource: SM_ARN,
-      action: "secretsmanager:GetSecretValue",
+  it("takes an SSM parameter name under /voxpersona/<stack>/ as a name to resolve", () => {
+    assert.deepEqual(parse("/voxpersona/prod/bot-token", "prod"), {
+      env: "X",
+      store: "ssm",
+      kind: "name",
+      ref: "/voxpersona/prod/bot-token",
     });
   });
 
-  it("accepts a full Secrets Manager ARN from another region of the same partition", () => {
+  it("takes full ARNs of either store as given", () => {
+    assert.deepEqual(parse(SM_ARN), { env: "X", store: "secretsmanager", kind: "arn", ref: SM_ARN });
+    assert.deepEqual(parse(SSM_ARN), { env: "X", store: "ssm", kind: "arn", ref: SSM_ARN });
+    // Another region of the same partition is fine: IAM can grant it.
     const other = "arn:aws:secretsmanager:us-east-1:123456789012:secret:shared-Zz0099";
-    assert.equal(resolveSecret("X", other, WHERE).iamResource, other);
+    assert.equal(parse(other).ref, other);
   });
 
-  it("uses an SSM parameter ARN as is, with ssm:GetParameters", () => {
-    assert.deepEqual(resolveSecret("BOT_TOKEN", SSM_ARN, WHERE), {
-      env: "BOT_TOKEN",
-      valueFrom: SSM_ARN,
-      iamResource: SSM_ARN,
-      action: "ssm:GetParameters",
-    });
-  });
-
-  it("refuses invalid env var names", () => {
-    for (const env of ["database_url", "1TOKEN", "BOT-TOKEN", ""]) {
-      assert.throws(() => resolveSecret(env, "x", WHERE), {
+  it("confines names to the stack's own prefix: dev can never read prod's secrets", () => {
+    for (const [ref, prefix] of [
+      ["voxpersona/prod/database-url", "voxpersona/dev/"],
+      ["database-url", "voxpersona/dev/"],
+      ["voxpersona/dev/", "voxpersona/dev/"],
+      ["voxpersona/development/x", "voxpersona/dev/"],
+      ["/voxpersona/prod/bot-token", "/voxpersona/dev/"],
+    ]) {
+      assert.throws(() => parse(ref), {
         message:
-          `secret env name "${env}" is invalid: use upper-case letters, digits and "_" and do not start ` +
-          `with a digit (e.g. DATABASE_URL)`,
+          `must sit under "${prefix}": a stack reads only its own secrets (dev can never read prod's); ` +
+          `name it ${prefix}<name>`,
       });
     }
   });
 
-  it("refuses a malformed location", () => {
-    assert.throws(() => resolveSecret("X", "x", { ...WHERE, partition: "azure" }), {
-      message: 'secret X: partition "azure" is not an AWS partition (e.g. "aws")',
-    });
-    assert.throws(() => resolveSecret("X", "x", { ...WHERE, region: "europe" }), {
-      message: 'secret X: region "europe" is not an AWS region (e.g. "eu-central-1")',
-    });
-    assert.throws(() => resolveSecret("X", "x", { ...WHERE, accountId: "1234" }), {
-      message: 'secret X: accountId "1234" must be 12 digits',
-    });
-  });
-
-  it("refuses names with characters Secrets Manager does not allow, empty names and names over 512", () => {
+  it("refuses names with characters the store does not allow, empty names and names over the limit", () => {
     for (const ref of ["voxpersona dev", "a:b", "x#y", "", "n".repeat(513)]) {
-      assert.throws(() => resolveSecret("X", ref, WHERE), {
+      assert.throws(() => parse(ref), {
         message:
-          `secret X: "${ref}" is not a valid Secrets Manager secret name: use 1-512 characters from ` +
-          `A-Z a-z 0-9 / _ + = . @ -`,
+          "is not a valid Secrets Manager secret name: use 1-512 characters from A-Z a-z 0-9 / _ + = . @ -",
       });
     }
-  });
-
-  it("refuses an SSM-style name with a leading slash and says to give the ARN", () => {
-    assert.throws(() => resolveSecret("BOT_TOKEN", "/voxpersona/dev/bot-token", WHERE), {
+    assert.throws(() => parse("/voxpersona/dev/a b"), {
       message:
-        'secret BOT_TOKEN: "/voxpersona/dev/bot-token" looks like an SSM parameter name; give its ARN ' +
-        "(arn:<partition>:ssm:<region>:<account>:parameter/voxpersona/dev/bot-token) or a Secrets Manager " +
-        'secret name without a leading "/"',
+        'is not a valid SSM parameter name: use "/" followed by up to 2047 characters from A-Z a-z 0-9 / _ . -',
     });
   });
 
   it("refuses a partial Secrets Manager ARN (no 6-character suffix)", () => {
-    const partial = "arn:aws:secretsmanager:eu-central-1:123456789012:secret:voxpersona/dev/database-url";
-    assert.throws(() => resolveSecret("DATABASE_URL", partial, WHERE), {
+    assert.throws(() => parse("arn:aws:secretsmanager:eu-central-1:123456789012:secret:voxpersona/dev/db"), {
       message:
-        `secret DATABASE_URL: "${partial}" is a partial Secrets Manager ARN (no 6-character suffix); use ` +
-        'the full ARN as shown by "aws secretsmanager describe-secret" or just the secret name',
+        'is a partial Secrets Manager ARN (no 6-character suffix); use the full ARN as shown by "aws ' +
+        'secretsmanager describe-secret" or just the secret name',
     });
   });
 
@@ -112,42 +84,115 @@ describe("resolveSecret", () => {
       "arn:aws:secretsmanager:eu-central-1:12345:secret:x-AbCdEf",
       "arn:aws:ssm:eu-central-1:123456789012:parameter",
     ]) {
-      assert.throws(() => resolveSecret("X", ref, WHERE), {
+      assert.throws(() => parse(ref), {
         message:
-          `secret X: "${ref}" is not a Secrets Manager secret ARN ` +
-          "(arn:<partition>:secretsmanager:<region>:<account>:secret:<name>-<6 chars>) nor an SSM parameter " +
-          "ARN (arn:<partition>:ssm:<region>:<account>:parameter/<name>); JSON keys and version suffixes " +
-          "are not supported",
+          "is not a Secrets Manager secret ARN (arn:<partition>:secretsmanager:<region>:<account>:secret:" +
+          "<name>-<6 chars>) nor an SSM parameter ARN (arn:<partition>:ssm:<region>:<account>:parameter/<name>); " +
+          "JSON keys and version suffixes are not supported",
       });
     }
   });
 
   it("refuses ARNs from another partition than the stack's", () => {
-    const cn = "arn:aws-cn:ssm:cn-north-1:123456789012:parameter/p";
-    assert.throws(() => resolveSecret("X", cn, WHERE), {
-      message:
-        `secret X: ARN "${cn}" is in partition "aws-cn" but the stack deploys to partition "aws"; ` +
-        "reference a secret in the stack's partition",
+    for (const ref of [
+      "arn:aws-cn:ssm:cn-north-1:123456789012:parameter/p",
+      "arn:aws-cn:secretsmanager:cn-north-1:123456789012:secret:s-AbCdEf",
+    ]) {
+      assert.throws(() => parse(ref), {
+        message:
+          'is in partition "aws-cn" but the stack deploys to partition "aws"; reference a secret in the ' +
+          "stack's partition",
+      });
+    }
+  });
+
+  it("refuses a credential pasted where the secret's name belongs, without repeating it", () => {
+    const cases: [string, string][] = [
+      ["postgresql://bot:hunter2@db.example:5432/vox", "a URL with a user name or password in it"],
+      [`sk-${"a".repeat(40)}`, 'an API key ("sk-…")'],
+      [`sk-ant-api03-${"B".repeat(30)}`, 'an API key ("sk-…")'],
+      [`ghp_${"c".repeat(36)}`, 'a GitHub token ("ghp_…")'],
+      ["AKIAIOSFODNN7EXAMPLE", 'an AWS access key id ("AKIA…")'],
+      [`123456789:${"A".repeat(35)}`, "a Telegram bot token (<bot id>:<secret>)"],
+      ["eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.sig", "a JSON Web Token"],
+    ];
+    for (const [value, shape] of cases) {
+      assert.equal(credentialShape(value), shape, value);
+      assert.throws(
+        () => parse(value),
+        (err: Error) =>
+          err instanceof CredentialInConfigError &&
+          err.message ===
+            `looks like ${shape}, not the name of a secret: a secret's value never belongs in stack config` &&
+          !err.message.includes(value),
+      );
+    }
+  });
+
+  it("does not mistake ordinary names and ARNs for credentials", () => {
+    for (const value of [
+      "voxpersona/dev/database-url",
+      SM_ARN,
+      SSM_ARN,
+      "https://api.telegram.org",
+      "task-sk-1",
+    ]) {
+      assert.equal(credentialShape(value), undefined, value);
+    }
+  });
+});
+
+describe("grantFor", () => {
+  it("grants exactly the full ARN with the action of its store", () => {
+    assert.deepEqual(grantFor("DATABASE_URL", SM_ARN), {
+      env: "DATABASE_URL",
+      valueFrom: SM_ARN,
+      action: "secretsmanager:GetSecretValue",
     });
-    const cnSm = "arn:aws-cn:secretsmanager:cn-north-1:123456789012:secret:s-AbCdEf";
-    assert.throws(() => resolveSecret("X", cnSm, WHERE), /is in partition "aws-cn"/);
+    assert.deepEqual(grantFor("BOT_TOKEN", SSM_ARN), {
+      env: "BOT_TOKEN",
+      valueFrom: SSM_ARN,
+      action: "ssm:GetParameters",
+    });
+  });
+
+  it("refuses a bare name (ECS would look it up in SSM) and a partial ARN", () => {
+    for (const ref of [
+      "voxpersona/dev/database-url",
+      "arn:aws:secretsmanager:eu-central-1:123456789012:secret:db",
+    ]) {
+      assert.throws(() => grantFor("DATABASE_URL", ref), {
+        message:
+          "secret DATABASE_URL: valueFrom must be the full ARN of a Secrets Manager secret (…:secret:<name>-<6 " +
+          `chars>) or of an SSM parameter (got "${ref}"); ECS reads a bare name as an SSM parameter and the ` +
+          "task never starts",
+      });
+    }
+  });
+
+  it("never echoes a credential it is handed", () => {
+    const token = `123456789:${"A".repeat(35)}`;
+    assert.throws(
+      () => grantFor("TELEGRAM_BOT_TOKEN", token),
+      (err: Error) =>
+        err.message.includes('(got "a value of 45 characters")') && !err.message.includes(token),
+    );
   });
 });
 
 describe("secretsPolicyDocument", () => {
-  const grant = (env: string, ref: string): SecretGrant => resolveSecret(env, ref, WHERE);
-
   it("returns an empty statement list for no grants", () => {
     assert.deepEqual(secretsPolicyDocument([]), { Version: "2012-10-17", Statement: [] });
   });
 
-  it("groups by action, sorts actions and resources, and drops duplicates", () => {
+  it("groups by action, sorts actions and resources, drops duplicates, and has no wildcard", () => {
+    const anthropic =
+      "arn:aws:secretsmanager:eu-central-1:123456789012:secret:voxpersona/dev/anthropic-Qq11Ww";
     const doc = secretsPolicyDocument([
-      grant("BOT_TOKEN", SSM_ARN),
-      grant("OPENAI_API_KEY", "voxpersona/dev/openai"),
-      grant("DATABASE_URL", SM_ARN),
-      grant("DATABASE_URL_RO", SM_ARN),
-      grant("ANTHROPIC_API_KEY", "voxpersona/dev/anthropic"),
+      grantFor("BOT_TOKEN", SSM_ARN),
+      grantFor("DATABASE_URL", SM_ARN),
+      grantFor("DATABASE_URL_RO", SM_ARN),
+      grantFor("ANTHROPIC_API_KEY", anthropic),
     ]);
     assert.deepEqual(doc, {
       Version: "2012-10-17",
@@ -156,35 +201,13 @@ describe("secretsPolicyDocument", () => {
           Sid: "ReadSecretsManagerSecrets",
           Effect: "Allow",
           Action: ["secretsmanager:GetSecretValue"],
-          Resource: [
-            "arn:aws:secretsmanager:eu-central-1:123456789012:secret:voxpersona/dev/anthropic-??????",
-            SM_ARN,
-            "arn:aws:secretsmanager:eu-central-1:123456789012:secret:voxpersona/dev/openai-??????",
-          ],
+          Resource: [anthropic, SM_ARN],
         },
-        {
-          Sid: "ReadSsmParameters",
-          Effect: "Allow",
-          Action: ["ssm:GetParameters"],
-          Resource: [SSM_ARN],
-        },
+        { Sid: "ReadSsmParameters", Effect: "Allow", Action: ["ssm:GetParameters"], Resource: [SSM_ARN] },
       ],
     });
-  });
-
-  it("emits only the statement for the store actually used", () => {
-    assert.deepEqual(secretsPolicyDocument([grant("BOT_TOKEN", SSM_ARN)]).Statement, [
-      { Sid: "ReadSsmParameters", Effect: "Allow", Action: ["ssm:GetParameters"], Resource: [SSM_ARN] },
-    ]);
-  });
-
-  it("never grants a wildcard other than the 6-character secret suffix", () => {
-    const doc = secretsPolicyDocument([grant("A", "a"), grant("B", SM_ARN), grant("C", SSM_ARN)]);
-    for (const statement of doc.Statement) {
-      for (const resource of statement.Resource) {
-        assert.ok(!resource.replace(/-\?{6}$/, "").includes("*"), resource);
-        assert.ok(!resource.replace(/-\?{6}$/, "").includes("?"), resource);
-      }
+    for (const resource of doc.Statement.flatMap((s) => s.Resource)) {
+      assert.ok(!/[*?]/.test(resource), resource);
     }
   });
 });

@@ -193,7 +193,7 @@ describe("BotService", () => {
       );
     });
 
-    it("parents every child to the component and asks the provider for partition, region and account", async () => {
+    it("parents every child to the component and asks the provider only for the region", async () => {
       await deploy("bot");
       const monitor = pulumi.runtime.getMonitor() as unknown as { resources: Map<string, unknown> };
       const childUrns = [...monitor.resources.keys()].filter((urn) => urn.includes("::bot-"));
@@ -201,11 +201,7 @@ describe("BotService", () => {
       for (const urn of childUrns) {
         assert.match(urn, /^urn:pulumi:dev::voxpersona::voxpersona:service:BotService\$aws:/);
       }
-      assert.deepEqual([...new Set(calls)].sort(), [
-        "aws:index/getCallerIdentity:getCallerIdentity",
-        "aws:index/getPartition:getPartition",
-        "aws:index/getRegion:getRegion",
-      ]);
+      assert.deepEqual([...new Set(calls)].sort(), ["aws:index/getRegion:getRegion"]);
     });
 
     it("enables Container Insights on the cluster", async () => {
@@ -359,10 +355,11 @@ describe("BotService", () => {
   });
 
   describe("with secrets, environment and overrides", () => {
+    const OPENAI_ARN = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:voxpersona/dev/openai-api-key-Zz99Yy`;
     const secrets = [
-      { env: "TELEGRAM_BOT_TOKEN", ref: SSM_ARN },
-      { env: "DATABASE_URL", ref: "voxpersona/dev/database-url" },
-      { env: "OPENAI_API_KEY", ref: SM_ARN },
+      { env: "TELEGRAM_BOT_TOKEN", valueFrom: SSM_ARN },
+      { env: "DATABASE_URL", valueFrom: SM_ARN },
+      { env: "OPENAI_API_KEY", valueFrom: OPENAI_ARN },
     ];
     const environment = { LOG_LEVEL: "INFO", APP_ENV: "dev", EMBEDDING_MODEL: "all-MiniLM-L6-v2" };
 
@@ -370,8 +367,8 @@ describe("BotService", () => {
       const { children } = await deploy("full", { secrets, environment });
       const def = container(children);
       assert.deepEqual(def.secrets, [
-        { name: "DATABASE_URL", valueFrom: "voxpersona/dev/database-url" },
-        { name: "OPENAI_API_KEY", valueFrom: SM_ARN },
+        { name: "DATABASE_URL", valueFrom: SM_ARN },
+        { name: "OPENAI_API_KEY", valueFrom: OPENAI_ARN },
         { name: "TELEGRAM_BOT_TOKEN", valueFrom: SSM_ARN },
       ]);
       assert.deepEqual(def.environment, [
@@ -379,7 +376,7 @@ describe("BotService", () => {
         { name: "EMBEDDING_MODEL", value: "all-MiniLM-L6-v2" },
         { name: "LOG_LEVEL", value: "INFO" },
       ]);
-      const refs = new Set(secrets.map((s) => s.ref));
+      const refs = new Set(secrets.map((s) => s.valueFrom));
       const secretNames = new Set(secrets.map((s) => s.env));
       for (const variable of def.environment) {
         assert.ok(!refs.has(variable.value), variable.name);
@@ -397,11 +394,8 @@ describe("BotService", () => {
             Sid: "ReadSecretsManagerSecrets",
             Effect: "Allow",
             Action: ["secretsmanager:GetSecretValue"],
-            // "?" sorts before letters, so the name-based pattern comes first.
-            Resource: [
-              `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:voxpersona/dev/database-url-??????`,
-              SM_ARN,
-            ],
+            // Exactly the resolved ARNs, sorted: no wildcard.
+            Resource: [SM_ARN, OPENAI_ARN],
           },
           { Sid: "ReadSsmParameters", Effect: "Allow", Action: ["ssm:GetParameters"], Resource: [SSM_ARN] },
         ],
@@ -484,7 +478,7 @@ describe("BotService", () => {
 
     it("refuses an environment key that is also a secret", () => {
       expectError(
-        { secrets: [{ env: "SENTRY_DSN", ref: "voxpersona/dev/sentry" }], environment: { SENTRY_DSN: "x" } },
+        { secrets: [{ env: "SENTRY_DSN", valueFrom: SM_ARN }], environment: { SENTRY_DSN: "x" } },
         'BotService "dev": args.environment.SENTRY_DSN is also declared in args.secrets; a variable must ' +
           "come from one place: remove it from the plain environment",
       );
@@ -510,10 +504,10 @@ describe("BotService", () => {
     it("refuses an environment value that is a secret reference", () => {
       expectError(
         {
-          secrets: [{ env: "SENTRY_DSN", ref: "voxpersona/dev/sentry" }],
-          environment: { DSN: "voxpersona/dev/sentry" },
+          secrets: [{ env: "SENTRY_DSN", valueFrom: SM_ARN }],
+          environment: { DSN: SM_ARN },
         },
-        'BotService "dev": args.environment.DSN is set to the secret reference "voxpersona/dev/sentry", ' +
+        `BotService "dev": args.environment.DSN is set to the secret reference "${SM_ARN}", ` +
           "which would pass the reference, not the secret; declare it in voxpersona:secrets instead",
       );
     });
@@ -525,18 +519,27 @@ describe("BotService", () => {
           'letters, digits and "_" and do not start with a digit',
       );
       expectError(
-        { secrets: [{ env: "db_url", ref: "x" }] },
+        { secrets: [{ env: "db_url", valueFrom: SM_ARN }] },
         'BotService "dev": args.secrets env "db_url" is not a valid variable name: use upper-case letters, ' +
           'digits and "_" and do not start with a digit',
       );
       expectError(
         {
           secrets: [
-            { env: "DATABASE_URL", ref: "a" },
-            { env: "DATABASE_URL", ref: "b" },
+            { env: "DATABASE_URL", valueFrom: SM_ARN },
+            { env: "DATABASE_URL", valueFrom: SSM_ARN },
           ],
         },
         'BotService "dev": args.secrets declares DATABASE_URL more than once; keep one reference per variable',
+      );
+    });
+
+    it("refuses a secret given by name: ECS would read it as an SSM parameter and the task never starts", () => {
+      expectError(
+        { secrets: [{ env: "DATABASE_URL", valueFrom: "voxpersona/dev/database-url" }] },
+        "secret DATABASE_URL: valueFrom must be the full ARN of a Secrets Manager secret (…:secret:<name>-<6 " +
+          'chars>) or of an SSM parameter (got "voxpersona/dev/database-url"); ECS reads a bare name as an SSM ' +
+          "parameter and the task never starts",
       );
     });
 

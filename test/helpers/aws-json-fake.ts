@@ -67,14 +67,22 @@ export async function startAwsJsonFake(
           reply(400, { __type: "UnknownOperationException", message: `${req.method} ${req.url} ${target}` });
           return;
         }
-        const input = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") as Record<string, unknown>;
+        let input: Record<string, unknown>;
+        try {
+          input = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") as Record<string, unknown>;
+        } catch (err) {
+          // Answered, not thrown: a throw here is an unhandled rejection and leaves the request hanging.
+          reply(400, { __type: "SerializationException", message: `body is not JSON: ${String(err)}` });
+          return;
+        }
         calls.push({
           operation,
           input,
           contentType: req.headers["content-type"],
           authorization: req.headers.authorization,
         });
-        const handler = handlers[operation];
+        // Own properties only, so "toString" and friends are unknown operations, not Object.prototype's.
+        const handler = Object.hasOwn(handlers, operation) ? handlers[operation] : undefined;
         if (handler === undefined) {
           reply(400, { __type: "UnknownOperationException", message: `fake has no ${operation}` });
           return;

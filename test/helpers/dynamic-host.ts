@@ -92,12 +92,10 @@ export async function startDynamicHost(env: Record<string, string>, cwd: string)
       const res = await rpc("check", req);
       return {
         inputs: res.getInputs().toJavaScript(),
-        failures: res
-          .getFailuresList()
-          .map((f: { getProperty(): string; getReason(): string }) => ({
-            property: f.getProperty(),
-            reason: f.getReason(),
-          })),
+        failures: res.getFailuresList().map((f: { getProperty(): string; getReason(): string }) => ({
+          property: f.getProperty(),
+          reason: f.getReason(),
+        })),
       };
     },
     async diff(urn, id, olds, news) {

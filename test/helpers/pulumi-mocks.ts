@@ -19,6 +19,12 @@ export interface Registration {
   readonly name: string;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   inputs: any;
+  /**
+   * The inputs exactly as the SDK put them on the wire (RegisterResourceRequest.object): unknowns as the
+   * unknown sentinel, secrets wrapped in the secret signature object.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  readonly wire: any;
   readonly urn: string;
   readonly parent: string;
   readonly dependencies: readonly string[];
@@ -28,8 +34,30 @@ export interface Registration {
 
 let log: Registration[] = [];
 let upstreams: Record<string, Record<string, unknown>> = {};
+let options: RunOptions = {};
+
+/** How a run differs from a plain `pulumi up` against existing resources. */
+export interface RunOptions {
+  /** Run as `pulumi preview`. @default false */
+  readonly preview?: boolean;
+  /**
+   * In preview: return no provider-computed outputs (URLs, ARNs, digests, names), so they are unknown, as
+   * on the first deployment or a replacement. @default false
+   */
+  readonly firstDeploy?: boolean;
+  /** Config keys stored as secrets. @default [] */
+  readonly secretKeys?: readonly string[];
+  /** Secrets Manager names / SSM names or ARNs that do not exist in the account. @default [] */
+  readonly missingSecrets?: readonly string[];
+}
+
+/** The ARN Secrets Manager gives a secret: its name plus "-" and 6 random characters. */
+export function secretArn(name: string): string {
+  return `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${name}-Ab12Cd`;
+}
 
 interface RegisterRequest {
+  getObject(): { toJavaScript(): unknown } | undefined;
   getType(): string;
   getName(): string;
   getParent(): string;
@@ -47,6 +75,7 @@ proto.registerResource = function (req, cb) {
     type: req.getType(),
     name: req.getName(),
     inputs: undefined,
+    wire: req.getObject()?.toJavaScript(),
     urn: proto.newUrn.call(this, req.getParent(), req.getType(), req.getName()),
     parent: req.getParent(),
     dependencies: req.getDependenciesList(),
@@ -60,6 +89,7 @@ proto.readResource = function (req, cb) {
     type: req.getType(),
     name: req.getName(),
     inputs: undefined,
+    wire: (req as unknown as { getProperties(): { toJavaScript(): unknown } }).getProperties().toJavaScript(),
     urn: "",
     parent: req.getParent(),
     dependencies: [],
@@ -73,10 +103,22 @@ function record(type: string, name: string, inputs: unknown): void {
   if (r) r.inputs = inputs;
 }
 
+/**
+ * A failed invoke the way it reaches the program: a gRPC error whose `details` the SDK turns into the
+ * Error's message (`runtime/invoke.js`), worded as the engine wraps a provider's multi-error.
+ */
+function engineError(token: string, reason: string): Error {
+  const details = `invocation of ${token} returned an error: invoking ${token}: 1 error occurred:\n\t* ${reason}\n\n`;
+  return Object.assign(new Error(details), { code: 2, details });
+}
+
 const mocks: pulumi.runtime.Mocks = {
   newResource(args) {
     record(args.type, args.name, args.inputs);
     const state: Record<string, unknown> = { ...args.inputs };
+    if (options.firstDeploy && args.type !== "pulumi:pulumi:StackReference") {
+      return { id: undefined, state };
+    }
     switch (args.type) {
       case "aws:ecr/repository:Repository":
         state.repositoryUrl = `${REGISTRY_HOST}/${args.inputs.name}`;
@@ -119,6 +161,26 @@ const mocks: pulumi.runtime.Mocks = {
         return { partition: "aws", id: "aws" };
       case "aws:index/getRegion:getRegion":
         return { name: REGION, region: REGION, id: REGION };
+      case "aws:secretsmanager/getSecret:getSecret": {
+        const ref = String(args.inputs.arn ?? args.inputs.name);
+        if (options.missingSecrets?.includes(ref)) {
+          throw engineError(
+            args.token,
+            `reading Secrets Manager Secret (${ref}): operation error Secrets Manager: DescribeSecret, ` +
+              "ResourceNotFoundException: Secrets Manager can't find the specified secret.",
+          );
+        }
+        const name = ref.startsWith("arn:") ? ref.replace(/^.*:secret:(.*)-[A-Za-z0-9]{6}$/, "$1") : ref;
+        return { arn: args.inputs.arn ?? secretArn(name), name, id: ref };
+      }
+      case "aws:ssm/getParameter:getParameter": {
+        const ref = String(args.inputs.name);
+        if (options.missingSecrets?.includes(ref)) {
+          throw engineError(args.token, `reading SSM Parameter (${ref}): ParameterNotFound`);
+        }
+        const arn = ref.startsWith("arn:") ? ref : `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter${ref}`;
+        return { arn, name: ref, id: ref, type: "SecureString", value: "encrypted" };
+      }
       case "aws:index/getCallerIdentity:getCallerIdentity":
         return { accountId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:user/ci`, userId: "AIDA", id: ACCOUNT };
       default:
@@ -129,6 +191,13 @@ const mocks: pulumi.runtime.Mocks = {
 
 export function valueOf<T>(o: pulumi.Output<T>): Promise<T> {
   return new Promise((resolve) => o.apply(resolve));
+}
+
+/** The value of an Output, or undefined when it is unknown (a preview with computed values). */
+async function knownOrUndefined<T>(o: pulumi.Output<T>): Promise<T | undefined> {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const known = await (o as any).isKnown;
+  return known ? valueOf(o) : undefined;
 }
 
 async function settle(): Promise<void> {
@@ -151,11 +220,13 @@ export async function runStack(
   stack: string,
   config: Record<string, unknown>,
   upstream: Record<string, Record<string, unknown>> = {},
+  runOptions: RunOptions = {},
 ): Promise<StackRun> {
   log = [];
   upstreams = upstream;
-  await pulumi.runtime.setMocks(mocks, "voxpersona", stack, false, ORG);
-  pulumi.runtime.setAllConfig(asRuntimeConfig(config));
+  options = runOptions;
+  await pulumi.runtime.setMocks(mocks, "voxpersona", stack, runOptions.preview ?? false, ORG);
+  pulumi.runtime.setAllConfig(asRuntimeConfig(config), [...(runOptions.secretKeys ?? [])]);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const entry = require("../../stacks/index") as () => Promise<Record<string, unknown>>;
   let outputs: Record<string, unknown> | undefined;
@@ -164,7 +235,7 @@ export async function runStack(
     const raw = await entry();
     outputs = {};
     for (const [k, v] of Object.entries(raw)) {
-      outputs[k] = pulumi.Output.isInstance(v) ? await valueOf(v) : v;
+      outputs[k] = pulumi.Output.isInstance(v) ? await knownOrUndefined(v) : v;
     }
   } catch (err) {
     error = err as Error;
