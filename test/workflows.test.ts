@@ -24,6 +24,7 @@ interface Step {
 
 interface Job {
   needs?: string | string[];
+  "timeout-minutes"?: number;
   if?: string;
   permissions?: unknown;
   environment?: unknown;
@@ -392,6 +393,48 @@ function promoteViolations(wfs: Workflows): string[] {
   return v;
 }
 
+/**
+ * `pulumi up` reports success when ECS rolled the deployment back (circuit breaker with rollback +
+ * waitForSteadyState, terraform-provider-aws#19519): the step right after every `up` verifies the service
+ * runs the new task definition, for the same stack, so nothing after it (summaries, the next environment)
+ * runs on a rolled-back deployment.
+ */
+function deployVerificationViolations(wfs: Workflows): string[] {
+  const v: string[] = [];
+  for (const [file, id, job] of allJobs(wfs)) {
+    const all = steps(job);
+    all.forEach((s, i) => {
+      if (!usesAction(s, "pulumi/actions") || s.with?.command !== "up") return;
+      const next = all[i + 1];
+      if (next?.run?.trim() !== 'npm run verify-deploy -- --stack "$STACK"') {
+        v.push(`${file}/${id}: the step after pulumi up must run npm run verify-deploy -- --stack "$STACK"`);
+      } else if (next.env?.STACK !== s.with?.["stack-name"]) {
+        v.push(
+          `${file}/${id}: verify-deploy must check ${String(s.with?.["stack-name"])}, not ${String(next.env?.STACK)}`,
+        );
+      }
+    });
+  }
+  return v;
+}
+
+/** An AWS session that ends before its job does fails the job midway (a 90-minute build, a slow rollout). */
+function awsSessionViolations(wfs: Workflows): string[] {
+  const v: string[] = [];
+  for (const [file, id, job] of allJobs(wfs)) {
+    for (const s of stepsUsing(job, "aws-actions/configure-aws-credentials")) {
+      const seconds = Number(s.with?.["role-duration-seconds"]);
+      const needed = (job["timeout-minutes"] ?? 360) * 60;
+      if (!(seconds >= needed)) {
+        v.push(
+          `${file}/${id}: role-duration-seconds ${String(s.with?.["role-duration-seconds"])} < the job's ${needed} s`,
+        );
+      }
+    }
+  }
+  return v;
+}
+
 const PINNED: Record<string, string> = {
   "actions/checkout": "v4",
   "actions/setup-node": "v4",
@@ -494,6 +537,8 @@ describe("workflows: invariants", () => {
     ["jobs that build or preview set umask 0022 before checking out", umaskViolations],
     ["rollback validates the digest before anything runs, then pins it", rollbackViolations],
     ["promotion only moves the digest and prints it", promoteViolations],
+    ["every pulumi up is followed by verify-deploy of the same stack", deployVerificationViolations],
+    ["every AWS session lasts at least as long as its job", awsSessionViolations],
     ["pinned actions, node 20, no untrusted expansion, secrets per step, PR concurrency", hygieneViolations],
   ];
   for (const [title, check] of invariants) {
@@ -719,6 +764,45 @@ describe("workflows: each invariant catches a regression", () => {
         );
         s.run = (s.run ?? "").replaceAll("imageDigest", "imageRef");
       },
+    ],
+    [
+      "pulumi up without verification",
+      deployVerificationViolations,
+      (w) =>
+        void (w[PROMOTE].jobs.prod.steps = steps(w[PROMOTE].jobs.prod).filter(
+          (x) => !(x.run ?? "").includes("verify-deploy"),
+        )),
+    ],
+    [
+      "verification of another stack",
+      deployVerificationViolations,
+      (w) =>
+        void (step(w, PROMOTE, "staging", (x) => (x.run ?? "").includes("verify-deploy")).env!.STACK = "dev"),
+    ],
+    [
+      "verification after the summary",
+      deployVerificationViolations,
+      (w) => {
+        const all = steps(w[DEPLOY_DEV].jobs.deploy);
+        const i = all.findIndex((x) => (x.run ?? "").includes("verify-deploy"));
+        all.push(...all.splice(i, 1));
+      },
+    ],
+    [
+      "AWS session shorter than the job",
+      awsSessionViolations,
+      (w) =>
+        void (step(w, DEPLOY_DEV, "deploy", (x) =>
+          usesAction(x, "aws-actions/configure-aws-credentials"),
+        ).with!["role-duration-seconds"] = 3600),
+    ],
+    [
+      "AWS session length missing",
+      awsSessionViolations,
+      (w) =>
+        void delete step(w, ROLLBACK, "rollback", (x) =>
+          usesAction(x, "aws-actions/configure-aws-credentials"),
+        ).with!["role-duration-seconds"],
     ],
     [
       "unpinned action",
