@@ -28,7 +28,13 @@ import {
   wipeBuilder,
   writeBakeFile,
 } from "../../scripts/buildkit/lib";
+import { MANIFEST_MEDIA_TYPES } from "../../infra/environment-tag";
 import { STAGES } from "../../infra/plan";
+import { FAKE_AWS_ENV } from "../helpers/aws-json-fake";
+import { startDynamicHost } from "../helpers/dynamic-host";
+import { RegistryStore, startEcrFake } from "../helpers/ecr-fake";
+import { ofType, runStack } from "../helpers/pulumi-mocks";
+import { stackFileConfig } from "../helpers/stackfiles";
 
 const REPOSITORY = "voxpersona";
 const SCOPE = "main";
@@ -71,6 +77,8 @@ describe("docker/Dockerfile built for real (BuildKit + registry, per-stage cache
   let bakeFile: string;
   let image: string;
   let previousLayers: string[] = [];
+  /** Digests of the release image (dev tag) after each build, oldest first. */
+  const pushedDigests: string[] = [];
 
   before(async function () {
     env = loadEnv();
@@ -113,6 +121,7 @@ describe("docker/Dockerfile built for real (BuildKit + registry, per-stage cache
   });
 
   async function layersOfPushedImage(): Promise<string[]> {
+    pushedDigests.push((await getManifest(env, REPOSITORY, "dev")).digest);
     const m = await getImageManifest(env, REPOSITORY, "dev");
     return (m.body.layers ?? []).map((l) => l.digest);
   }
@@ -273,6 +282,52 @@ describe("docker/Dockerfile built for real (BuildKit + registry, per-stage cache
       assert.equal(m.body.mediaType, OCI_MANIFEST);
       assert.equal(m.body.config?.mediaType, "application/vnd.buildkit.cacheconfig.v0");
       assert.ok((m.body.layers ?? []).length > 0, "the cache manifest references layers");
+    }
+  });
+
+  it("5. promotion: the serialized tag provider, in Pulumi's dynamic-provider host, tags the pushed digest", async function () {
+    const digests = [...new Set(pushedDigests)];
+    assert.ok(digests.length >= 2, `two different pushed images to promote (got ${digests.join(", ")})`);
+    const [previous, current] = [digests.at(-2) as string, digests.at(-1) as string];
+    // The provider text the SDK serializes for staging's EnvironmentTag, as `pulumi up` sends it.
+    const run = await runStack("staging", stackFileConfig("staging"), {
+      "acme/voxpersona/dev": { imageDigest: current },
+    });
+    assert.equal(run.error, undefined, run.error?.stack);
+    const tag = ofType(run, "pulumi-nodejs:dynamic/environment-tag:EnvironmentTag")[0];
+    const store = new RegistryStore(`http://${env.registry}`, MANIFEST_MEDIA_TYPES);
+    const ecr = await startEcrFake(store);
+    const host = await startDynamicHost({ ...FAKE_AWS_ENV, AWS_ENDPOINT_URL_ECR: ecr.endpoint }, env.root);
+    const urn = "urn:pulumi:staging::voxpersona::pulumi-nodejs:dynamic/environment-tag:EnvironmentTag::tag";
+    try {
+      const props = (digest: string) => ({ ...tag.inputs, repositoryName: REPOSITORY, digest });
+      const created = await host.create(urn, props(current));
+      assert.equal(created.properties.digest, current);
+      const staging = await getManifest(env, REPOSITORY, "staging");
+      log(`staging -> ${staging.digest} (dev pushed ${current}), ${staging.contentType}`);
+      assert.equal(
+        staging.digest,
+        current,
+        "the registry's staging tag resolves to the digest the build pushed",
+      );
+      assert.equal(
+        staging.digest,
+        (await getManifest(env, REPOSITORY, "dev")).digest,
+        "same manifest as dev",
+      );
+      // A rollback (or the next promotion) moves the same tag with an update.
+      await host.update(urn, created.id, created.properties, props(previous));
+      assert.equal((await getManifest(env, REPOSITORY, "staging")).digest, previous);
+      log(`rolled back: staging -> ${previous}`);
+      const read = await host.read(urn, created.id, props(current));
+      assert.equal(read.properties.digest, previous, "refresh sees where the tag points now");
+      assert.deepEqual(
+        ecr.calls.map((c) => c.operation),
+        ["BatchGetImage", "PutImage", "BatchGetImage", "PutImage", "BatchGetImage"],
+      );
+    } finally {
+      await host.stop();
+      await ecr.close();
     }
   });
 });
