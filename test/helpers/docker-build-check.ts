@@ -129,16 +129,19 @@ const shortName = (s: GoStruct): string => s.name.replace(/^internal\./, "");
 const ExportWithOCI = struct("ExportWithOCI", [opt("ociMediaTypes", ptr(bool))], [], {
   ociMediaTypes: false,
 });
-const ExportWithCompression = struct(
-  "ExportWithCompression",
-  [
-    opt("compression", ptr(str("internal.CompressionType"))),
-    opt("compressionLevel", int),
-    opt("forceCompression", ptr(bool)),
-  ],
-  [],
-  { compression: "gzip", compressionLevel: 0, forceCompression: false },
-);
+// export.go and cache.go declare the same three compression fields with the same defaults.
+const compressionStruct = (name: string) =>
+  struct(
+    name,
+    [
+      opt("compression", ptr(str("internal.CompressionType"))),
+      opt("compressionLevel", int),
+      opt("forceCompression", ptr(bool)),
+    ],
+    [],
+    { compression: "gzip", compressionLevel: 0, forceCompression: false },
+  );
+const ExportWithCompression = compressionStruct("ExportWithCompression");
 const ExportWithNames = struct("ExportWithNames", [opt("names", slice(str()))]);
 const ExportWithAnnotations = struct("ExportWithAnnotations", [opt("annotations", map(str()))]);
 const ExportDocker = struct(
@@ -191,16 +194,7 @@ const CacheWithOCI = struct(
   [],
   { ociMediaTypes: true, imageManifest: false },
 );
-const CacheWithCompression = struct(
-  "CacheWithCompression",
-  [
-    opt("compression", ptr(str("internal.CompressionType"))),
-    opt("compressionLevel", int),
-    opt("forceCompression", ptr(bool)),
-  ],
-  [],
-  { compression: "gzip", compressionLevel: 0, forceCompression: false },
-);
+const CacheWithCompression = compressionStruct("CacheWithCompression");
 const CacheFromLocal = struct("CacheFromLocal", [req("src", str()), opt("digest", str())]);
 const CacheFromRegistry = struct("CacheFromRegistry", [req("ref", str())]);
 const CacheFromGitHubActions = struct("CacheFromGitHubActions", [opt("scope", str())], [], {
