@@ -43,8 +43,13 @@ function config(stack: string, extra: Record<string, unknown> = {}): Record<stri
   };
 }
 
-const run = (stack: string, options: RunOptions, extra?: Record<string, unknown>) =>
-  runStack(stack, config(stack, extra), UPSTREAM, options);
+const runs = new Map<string, Promise<StackRun>>();
+/** One run per distinct stack, options and config: the checks below read runs, they never change them. */
+const run = (stack: string, options: RunOptions, extra?: Record<string, unknown>): Promise<StackRun> => {
+  const key = JSON.stringify([stack, options, extra]);
+  if (!runs.has(key)) runs.set(key, runStack(stack, config(stack, extra), UPSTREAM, options));
+  return runs.get(key) as Promise<StackRun>;
+};
 
 const isSecret = (v: unknown): boolean =>
   typeof v === "object" && v !== null && (v as Record<string, unknown>)[SPECIAL_SIG_KEY] === SECRET_SIG;
