@@ -10,10 +10,19 @@
  * has no other exports (`@pulumi/pulumi/cmd/dynamic-provider/index.js`). So nothing the provider calls may
  * be reached through this module's `exports` (which is what CommonJS output makes of a module's own
  * `export const`), and no method may use `this`: everything it uses is a plain local below, exported at the
- * end under a second name for the program and the tests. `test/environment-tag.host.test.ts` loads the
- * serialized provider in that host and drives it over gRPC.
+ * end under a second name for the program and the tests. The identifier patterns are imported from
+ * `./patterns`: the serializer captures an imported local module by value (only the properties used), so
+ * they travel with the provider. `test/environment-tag.host.test.ts` loads the serialized provider in that
+ * host and drives it over gRPC.
  */
 import * as pulumi from "@pulumi/pulumi";
+import {
+  AWS_REGION_PATTERN,
+  DIGEST_PATTERN,
+  DIGEST_WORDS,
+  ECR_REPOSITORY_PATTERN,
+  IMAGE_TAG_PATTERN,
+} from "./patterns";
 
 /** The subset of the ECR API this needs (the AWS SDK client in production, a fake in tests). */
 export interface EcrApi {
@@ -51,11 +60,6 @@ const mediaTypes = [
   "application/vnd.docker.distribution.manifest.v2+json",
   "application/vnd.docker.distribution.manifest.list.v2+json",
 ];
-
-// The provider validates its own inputs (a program bug or a hand-edited state must not reach PutImage).
-const digestPattern = /^sha256:[0-9a-f]{64}$/;
-const tagPattern = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
-const repositoryPattern = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/;
 
 /** Tags `digest` with `tag`; idempotent. Returns the digest the tag points at (always `digest`). */
 async function tagByDigest(ecr: EcrApi, req: TagRequest): Promise<string> {
@@ -161,12 +165,13 @@ async function putTag(inputs: TagState): Promise<pulumi.dynamic.CreateResult> {
   return { id: `${inputs.repositoryName}:${inputs.tag}`, outs: stateOf(inputs) };
 }
 
+// The provider validates its own inputs (a program bug or a hand-edited state must not reach PutImage).
 function inputFailures(news: Record<string, unknown>): pulumi.dynamic.CheckFailure[] {
   const rules: [keyof TagState, RegExp, string][] = [
-    ["region", /^[a-z]{2}(?:-[a-z]+)+-\d+$/, "an AWS region such as eu-central-1"],
-    ["repositoryName", repositoryPattern, "an ECR repository name"],
-    ["digest", digestPattern, "sha256: followed by 64 lowercase hex digits"],
-    ["tag", tagPattern, "an image tag"],
+    ["region", AWS_REGION_PATTERN, "an AWS region such as eu-central-1"],
+    ["repositoryName", ECR_REPOSITORY_PATTERN, "an ECR repository name"],
+    ["digest", DIGEST_PATTERN, DIGEST_WORDS],
+    ["tag", IMAGE_TAG_PATTERN, "an image tag"],
   ];
   return rules
     .filter(([key, pattern]) => typeof news[key] !== "string" || !pattern.test(news[key] as string))

@@ -5,6 +5,18 @@
  * priority. The protective rules below use that: they select the images to keep with a count no image can
  * exceed, so the broader expiry rules after them never see those images.
  */
+import type { StageName } from "./plan";
+
+/** Days an unused cache scope of each stage survives by default; stable stages live longer. */
+export const DEFAULT_CACHE_LIFECYCLE_DAYS: Readonly<Record<StageName, number>> = {
+  "system-base": 90,
+  "python-deps": 30,
+  "ml-models": 90,
+  final: 14,
+};
+
+/** The range of days a cache scope may be kept unused. */
+export const CACHE_LIFECYCLE_DAYS = { min: 1, max: 3650 } as const;
 
 export interface LifecycleRule {
   readonly rulePriority: number;

@@ -4,7 +4,12 @@
  * Both the Pulumi program (`infra/image.ts`) and the `bake` command (`scripts/bake.ts`) render from this
  * module, so a developer or CI job running `docker buildx bake` gets byte-for-byte the same cache refs and
  * build args as `pulumi up`. Nothing here touches Pulumi or the network.
+ *
+ * Every registry reference of a plan (cache refs, release tags) is a suffix of the release repository URL,
+ * so a plan is computed once from the config and its refs are resolved by the caller: with a known URL
+ * (`buildPlan`), or with one that is only known later (`planFor`, as the Pulumi component does).
  */
+import { IMAGE_TAG_PATTERN } from "./patterns";
 
 /** Stages of `docker/Dockerfile`, in an order where every stage comes after the stages it needs. */
 export const STAGES = ["system-base", "python-deps", "ml-models", "final"] as const;
@@ -53,11 +58,13 @@ export const KNOWN_BUILD_ARGS: readonly string[] = [
 /** BuildKit registry-cache attributes ECR needs: an OCI image manifest instead of a bare cache index. */
 export const CACHE_EXPORT_ATTRIBUTES = { mode: "max", imageManifest: true, ociMediaTypes: true } as const;
 
-export interface BuildPlanInput {
+/** The cache scope every build reads and only main builds write; it never expires. */
+export const DEFAULT_MAIN_SCOPE = "main";
+
+/** Everything a plan depends on except the repository URL. */
+export interface PlanInput {
   /** Stack name; the release image is tagged with it (`dev`). */
   readonly stack: string;
-  /** Release repository URL without tag, e.g. `123.dkr.ecr.eu-central-1.amazonaws.com/voxpersona`. */
-  readonly repositoryUrl: string;
   /** Cache scope of this build (`main`, `pr-42`, a branch). */
   readonly cacheScope: string;
   /** The scope every build falls back to reading; only builds in this scope write it. */
@@ -74,36 +81,44 @@ export interface BuildPlanInput {
   readonly buildTag?: string;
 }
 
-/** One `docker buildx build --target <stage>` invocation. */
-export interface StagePlan {
+export interface BuildPlanInput extends PlanInput {
+  /** Release repository URL without tag, e.g. `123.dkr.ecr.eu-central-1.amazonaws.com/voxpersona`. */
+  readonly repositoryUrl: string;
+}
+
+/**
+ * One `docker buildx build --target <stage>` invocation. `Ref` is how a registry reference is held: a string
+ * once the repository URL is known, or whatever the caller resolves a URL suffix to (a Pulumi Output).
+ */
+export interface StagePlan<Ref = string> {
   readonly stage: StageName;
   readonly target: StageName;
   /** Stages that must be built (and their cache exported) before this one. */
   readonly dependsOn: readonly StageName[];
   /** Cache refs to read, most specific first: own ref, then upstream stages', this scope then main. */
-  readonly cacheFrom: readonly string[];
+  readonly cacheFrom: readonly Ref[];
   /** The single ref this stage's cache is exported to (always the build's own scope). */
-  readonly cacheTo: string;
+  readonly cacheTo: Ref;
   /** Build args this stage (and its ancestors) read. */
   readonly buildArgs: Readonly<Record<string, string>>;
   readonly platform: string;
   readonly context: string;
   readonly dockerfile: string;
   /** Release tags pushed by this stage; empty for stages that only export cache. */
-  readonly tags: readonly string[];
+  readonly tags: readonly Ref[];
 }
 
-export interface BuildPlan {
-  readonly stages: readonly StagePlan[];
+export interface BuildPlan<Ref = string> {
+  readonly stages: readonly StagePlan<Ref>[];
   /** `stage → cache ref of the build's own scope` (a stack output for dev). */
-  readonly cacheRefs: Readonly<Record<StageName, string>>;
+  readonly cacheRefs: Readonly<Record<StageName, Ref>>;
   /** Release tags of the final image. */
-  readonly tags: readonly string[];
+  readonly tags: readonly Ref[];
 }
 
-/** Where a stage's cache lives: one cache repository per stage, one tag per scope. */
-export function cacheRepositoryUrl(repositoryUrl: string, stage: StageName): string {
-  return `${repositoryUrl}/cache/${stage}`;
+/** Where a stage's cache lives: one cache repository per stage (`<repository>/cache/<stage>`). */
+export function cacheRepositoryUrl(repository: string, stage: StageName): string {
+  return `${repository}/cache/${stage}`;
 }
 
 export function cacheRef(repositoryUrl: string, stage: StageName, scope: string): string {
@@ -133,8 +148,6 @@ export function cacheFromRefs(
   return scopes.flatMap((s) => stageClosure(stage).map((st) => cacheRef(repositoryUrl, st, s)));
 }
 
-const TAG_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
-
 /** Build args for a stage: the args of its closure, defaults overridden by `overrides`. */
 export function stageBuildArgs(
   stage: StageName,
@@ -148,10 +161,9 @@ export function stageBuildArgs(
   return args;
 }
 
-/** Computes the whole plan. Throws on input the Dockerfile cannot take (unknown arg, bad tag). */
-export function buildPlan(input: BuildPlanInput): BuildPlan {
-  const overrides = input.buildArgs ?? {};
-  const unknown = Object.keys(overrides).filter((k) => !KNOWN_BUILD_ARGS.includes(k));
+/** Throws on input the Dockerfile cannot take (unknown arg, bad tag or scope). */
+function checkPlanInput(input: PlanInput): void {
+  const unknown = Object.keys(input.buildArgs ?? {}).filter((k) => !KNOWN_BUILD_ARGS.includes(k));
   if (unknown.length > 0) {
     throw new Error(
       `unknown build arg(s) ${unknown.map((k) => `"${k}"`).join(", ")}: docker/Dockerfile declares ` +
@@ -164,28 +176,44 @@ export function buildPlan(input: BuildPlanInput): BuildPlan {
     ["stack tag", input.stack],
     ...(input.buildTag === undefined ? [] : [["build tag", input.buildTag]]),
   ] as const) {
-    if (!TAG_PATTERN.test(value)) {
-      throw new Error(`${label} "${value}" is not a valid image tag (allowed: ${TAG_PATTERN.source})`);
+    if (!IMAGE_TAG_PATTERN.test(value)) {
+      throw new Error(`${label} "${value}" is not a valid image tag (allowed: ${IMAGE_TAG_PATTERN.source})`);
     }
   }
+}
 
-  const tags = [`${input.repositoryUrl}:${input.stack}`];
-  if (input.buildTag !== undefined) tags.push(`${input.repositoryUrl}:${input.buildTag}`);
+/**
+ * Computes the whole plan once, with every registry reference given to `at` as its suffix of the release
+ * repository URL (`/cache/final:main`, `:dev`). Everything else is a plain value.
+ * @throws on input the Dockerfile cannot take (unknown arg, bad tag)
+ */
+export function planFor<Ref>(input: PlanInput, at: (suffix: string) => Ref): BuildPlan<Ref> {
+  checkPlanInput(input);
+  const overrides = input.buildArgs ?? {};
+  const tags = [at(`:${input.stack}`)];
+  if (input.buildTag !== undefined) tags.push(at(`:${input.buildTag}`));
 
-  const stages = STAGES.map((stage): StagePlan => ({
+  const stages = STAGES.map((stage): StagePlan<Ref> => ({
     stage,
     target: stage,
     dependsOn: STAGE_DEPENDENCIES[stage],
-    cacheFrom: cacheFromRefs(input.repositoryUrl, stage, input.cacheScope, input.mainScope),
-    cacheTo: cacheRef(input.repositoryUrl, stage, input.cacheScope),
+    // With an empty repository URL a ref is its own suffix.
+    cacheFrom: cacheFromRefs("", stage, input.cacheScope, input.mainScope).map(at),
+    cacheTo: at(cacheRef("", stage, input.cacheScope)),
     buildArgs: stageBuildArgs(stage, overrides),
     platform: input.platform,
     context: input.context,
     dockerfile: input.dockerfile,
     tags: stage === "final" ? tags : [],
   }));
-  const cacheRefs = Object.fromEntries(stages.map((s) => [s.stage, s.cacheTo])) as Record<StageName, string>;
+  const cacheRefs = Object.fromEntries(stages.map((s) => [s.stage, s.cacheTo])) as Record<StageName, Ref>;
   return { stages, cacheRefs, tags };
+}
+
+/** The plan with every reference under `input.repositoryUrl`. */
+export function buildPlan(input: BuildPlanInput): BuildPlan {
+  const { repositoryUrl, ...rest } = input;
+  return planFor(rest, (suffix) => `${repositoryUrl}${suffix}`);
 }
 
 /** BuildKit's `--cache-to` string for a plan ref (the form bake files and the CLI take). */

@@ -6,8 +6,13 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { DockerfileParser } from "dockerfile-ast";
-import { BuildConfig } from "./config";
-import { KNOWN_BUILD_ARGS, STAGES } from "./plan";
+import type { BuildConfig } from "./config";
+import { DEFAULT_BUILD_ARGS, KNOWN_BUILD_ARGS, STAGES, STAGE_DEPENDENCIES, StageName } from "./plan";
+
+/** The `FROM` line that starts `stage`: from the first stage it is built from, or from the base image. */
+function fromLine(stage: StageName): string {
+  return `FROM ${STAGE_DEPENDENCIES[stage][0] ?? "${BASE_IMAGE}"} AS ${stage}`;
+}
 
 /** Throws one error listing every problem; `root` is the directory relative paths are read from. */
 export function checkBuildInputs(build: BuildConfig, stack: string, root: string): void {
@@ -17,8 +22,8 @@ export function checkBuildInputs(build: BuildConfig, stack: string, root: string
   if (!fs.existsSync(context) || !fs.statSync(context).isDirectory()) {
     problems.push(
       `voxpersona:build.context "${build.context}" is not a directory (looked for ${context}): check out the ` +
-        `VoxPersona application there, or point the key at it: pulumi config set --stack ${stack} --path ` +
-        `'voxpersona:build.context' <dir>`,
+        `VoxPersona application there, or point the key at your checkout: pulumi config set --stack ${stack} ` +
+        `--path 'voxpersona:build.context' ../voxpersona`,
     );
   }
   if (!fs.existsSync(dockerfile) || !fs.statSync(dockerfile).isFile()) {
@@ -32,17 +37,18 @@ export function checkBuildInputs(build: BuildConfig, stack: string, root: string
     const missingStages = STAGES.filter((s) => !stages.includes(s));
     if (missingStages.length > 0) {
       problems.push(
-        `${build.dockerfile} has no stage ${missingStages.map((s) => `"${s}"`).join(", ")} ` +
+        `voxpersona:build.dockerfile "${build.dockerfile}" has no stage ${missingStages.map((s) => `"${s}"`).join(", ")} ` +
           `(it has: ${stages.filter((s) => s !== undefined).join(", ") || "none"}): the build plan builds ` +
-          `${STAGES.join(", ")} with one cache ref each; name the stages "FROM … AS <stage>"`,
+          `${STAGES.join(", ")} with one cache ref each; name each stage, e.g. "${fromLine(missingStages[0])}"`,
       );
     }
     const declared = parsed.getARGs().map((a) => a.getProperty()?.getName());
     const missingArgs = KNOWN_BUILD_ARGS.filter((a) => !declared.includes(a));
     if (missingArgs.length > 0) {
       problems.push(
-        `${build.dockerfile} does not declare ARG ${missingArgs.join(", ")}: the build plan passes them ` +
-          `(set by voxpersona:build.args or their defaults in infra/plan.ts)`,
+        `voxpersona:build.dockerfile "${build.dockerfile}" does not declare ARG ${missingArgs.join(", ")}: the ` +
+          `build plan passes them (set by voxpersona:build.args or their defaults in infra/plan.ts); declare ` +
+          `each, e.g. ARG ${missingArgs[0]}=${DEFAULT_BUILD_ARGS[missingArgs[0]]}`,
       );
     }
   }

@@ -5,8 +5,27 @@
  * or a rollback) or the `imageDigest` output of its upstream stack. Every failure names the upstream stack
  * and the command that fixes it, and is raised before any resource is declared.
  */
+import { DIGEST_PATTERN, DIGEST_WORDS } from "./patterns";
 
-export const DIGEST_PATTERN = /^sha256:[0-9a-f]{64}$/;
+/**
+ * The release tags that name environments, in promotion order (each promotes the one before it). They are
+ * the stack names, and they move on promotion, so a build tag may not take them.
+ */
+export const ENVIRONMENT_TAGS = ["dev", "staging", "prod"] as const;
+export type EnvironmentTag = (typeof ENVIRONMENT_TAGS)[number];
+
+export function isEnvironment(name: string): name is EnvironmentTag {
+  return (ENVIRONMENT_TAGS as readonly string[]).includes(name);
+}
+
+/**
+ * The stack a stack promotes from: the environment before it (`dev` for `staging`, `staging` for `prod`);
+ * `dev` for `dev` itself and for a name that is no environment (it only ever names an example then).
+ */
+export function upstreamOf(stack: string): string {
+  const i = ENVIRONMENT_TAGS.indexOf(stack as EnvironmentTag);
+  return ENVIRONMENT_TAGS[Math.max(i - 1, 0)];
+}
 
 /** The stack output a promote stack reads from its upstream. */
 export const DIGEST_OUTPUT = "imageDigest";
@@ -48,8 +67,7 @@ export function resolvePromotedDigest(input: PromotionInput): PromotedDigest {
   if (input.pinnedDigest !== undefined) {
     if (!DIGEST_PATTERN.test(input.pinnedDigest)) {
       throw new Error(
-        `voxpersona:imageDigest "${input.pinnedDigest}" is not a digest (sha256: followed by 64 lowercase hex ` +
-          `digits). Fix: pulumi config set --stack ${input.stack} voxpersona:imageDigest ` +
+        `voxpersona:imageDigest "${input.pinnedDigest}" is not a digest (${DIGEST_WORDS}). Fix: pulumi config set --stack ${input.stack} voxpersona:imageDigest ` +
           `$(pulumi stack output --stack ${up} ${DIGEST_OUTPUT})`,
       );
     }
@@ -72,7 +90,7 @@ export function resolvePromotedDigest(input: PromotionInput): PromotedDigest {
   if (typeof digest !== "string" || !DIGEST_PATTERN.test(digest)) {
     throw new Error(
       `upstream stack "${input.upstream}" output "${DIGEST_OUTPUT}" is ${JSON.stringify(digest)}, not a ` +
-        `digest (sha256: followed by 64 lowercase hex digits). Run \`pulumi up --stack ${up}\` to fix its ` +
+        `digest (${DIGEST_WORDS}). Run \`pulumi up --stack ${up}\` to fix its ` +
         `outputs, ${pinHint}`,
     );
   }

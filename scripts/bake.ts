@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { parse as parseYaml } from "yaml";
 import { renderBakeFile } from "../infra/bake";
-import { parseStackConfig } from "../infra/config";
+import { parseStackConfig, planInputFromConfig } from "../infra/config";
 import { buildPlan } from "../infra/plan";
 
 const USAGE =
@@ -41,28 +41,20 @@ export function bakeMain(argv: readonly string[], root: string): string {
   if (!fs.existsSync(file))
     throw new Error(`no stack file ${file}: --stack must name a stack of this project`);
   const doc = (parseYaml(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
-  const config = parseStackConfig(doc.config ?? {}, values.stack);
-  if (config.build === undefined) {
-    throw new Error(
-      `stack "${values.stack}" has role "${config.role}": it never builds; bake a build stack (dev)`,
-    );
-  }
-  const args: Record<string, string> = { ...config.build.args };
+  const input = planInputFromConfig(parseStackConfig(doc.config ?? {}, values.stack));
+  const args: Record<string, string> = { ...input.buildArgs };
   for (const pair of values["build-arg"] ?? []) {
     const eq = pair.indexOf("=");
     if (eq <= 0) throw new Error(`--build-arg "${pair}" must be KEY=VALUE (VALUE may be empty)`);
     args[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
   const plan = buildPlan({
-    stack: values.stack,
+    ...input,
     repositoryUrl: values.registry,
-    cacheScope: values.scope ?? config.build.cacheScope,
-    mainScope: config.cache.mainScope,
-    context: values.context ?? config.build.context,
-    dockerfile: config.build.dockerfile,
-    platform: config.build.platform,
+    cacheScope: values.scope ?? input.cacheScope,
+    context: values.context ?? input.context,
     buildArgs: args,
-    buildTag: values.tag ?? config.build.buildTag,
+    buildTag: values.tag ?? input.buildTag,
   });
   return JSON.stringify(renderBakeFile(plan, { push: values.push }), null, 2);
 }

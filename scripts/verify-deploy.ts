@@ -3,7 +3,7 @@
  *   [--outputs-file <json>]`
  *
  * Run by CI after every `pulumi up`: `pulumi up` exits 0 even when the ECS circuit breaker rolled the new
- * task definition back (see infra/deployment.ts), so this polls the service until the deployment the stack
+ * task definition back (see infra/deployment/classify.ts), so this polls the service until the deployment the stack
  * made is COMPLETED, or proves it was rolled back, failed, or is stuck.
  *
  * Reads the stack outputs `clusterName`, `serviceName` and `taskDefinitionArn` (from `pulumi stack output`,

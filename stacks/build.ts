@@ -1,9 +1,24 @@
 /** A build stack (dev): the registry, the staged image, and the bot running that image's digest. */
-import { ENVIRONMENT_TAGS, StackConfig } from "../infra/config";
-import { StagedImage } from "../infra/image";
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { StackConfig, planInputFromConfig } from "../infra/config";
+import { RegistryCredentials, StagedImage } from "../infra/image";
 import { checkBuildInputs } from "../infra/preflight";
+import { DIGEST_OUTPUT } from "../infra/promotion";
 import { Registry } from "../infra/registry";
 import { botService, isSecretConfig, runtimeSecrets, serviceOutputs, stackTags } from "./common";
+
+/** Push credentials for the registry's account: an ECR authorization token (the password stays secret). */
+function ecrCredentials(registryId: pulumi.Input<string>): pulumi.Input<RegistryCredentials>[] {
+  const auth = aws.ecr.getAuthorizationTokenOutput({ registryId });
+  return [
+    {
+      address: auth.proxyEndpoint.apply((e) => e.replace(/^https:\/\//, "")),
+      username: auth.userName,
+      password: pulumi.secret(auth.password),
+    },
+  ];
+}
 
 export async function buildStack(config: StackConfig) {
   const build = config.build;
@@ -14,7 +29,6 @@ export async function buildStack(config: StackConfig) {
 
   const registry = new Registry("voxpersona", {
     name: config.registry.name,
-    environmentTags: ENVIRONMENT_TAGS,
     encryption: config.registry.encryption,
     kmsKeyArn: config.registry.kmsKeyArn,
     scanOnPush: config.registry.scanOnPush,
@@ -26,24 +40,15 @@ export async function buildStack(config: StackConfig) {
 
   const image = new StagedImage(`voxpersona-${config.stack}`, {
     repositoryUrl: registry.repositoryUrl,
-    registryId: registry.registryId,
-    plan: {
-      stack: config.stack,
-      cacheScope: build.cacheScope,
-      mainScope: config.cache.mainScope,
-      context: build.context,
-      dockerfile: build.dockerfile,
-      platform: build.platform,
-      buildArgs: build.args,
-      buildTag: build.buildTag,
-    },
+    registries: ecrCredentials(registry.registryId),
+    plan: planInputFromConfig(config),
     secret: isSecretConfig(config, "build"),
   });
 
   const service = botService(config, image.imageRef, registry.repositoryArn, secrets);
 
   return {
-    imageDigest: image.digest,
+    [DIGEST_OUTPUT]: image.digest,
     imageRef: image.imageRef,
     repositoryUrl: registry.repositoryUrl,
     ...serviceOutputs(service),

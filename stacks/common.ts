@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { NAMESPACE, StackConfig } from "../infra/config";
-import { resolvePlacement } from "../infra/network";
-import { resolveSecretArns } from "../infra/secret-arns";
 import { BotSecretRef, BotService } from "../infra/service";
+import { resolvePlacement } from "../infra/service/network";
+import { resolveSecretArns } from "../infra/service/secret-arns";
 
 /** Whether config key `voxpersona:<name>` is stored as a secret. */
 export function isSecretConfig(config: StackConfig, name: string): boolean {

@@ -3,7 +3,7 @@
  * Bad config throws here, before any resource is declared.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { readStackConfig } from "../infra/config-source";
+import { readStackConfig } from "../infra/config/source";
 import { buildStack } from "./build";
 import { promoteStack } from "./promote";
 

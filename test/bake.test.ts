@@ -1,10 +1,9 @@
 import { strict as assert } from "node:assert";
 import { execFileSync, spawnSync } from "node:child_process";
-import { ROOT } from "./helpers/stackfiles";
 import { renderBakeFile } from "../infra/bake";
-import { parseStackConfig } from "../infra/config";
+import { parseStackConfig, planInputFromConfig } from "../infra/config";
 import { STAGES, buildPlan, cacheFromSpec, cacheToSpec } from "../infra/plan";
-import { stackFileConfig } from "./helpers/stackfiles";
+import { ROOT, stackFileConfig } from "./helpers/stackfiles";
 
 const REGISTRY = "127.0.0.1:5000/voxpersona";
 
@@ -27,16 +26,7 @@ describe("npm run bake", function () {
     );
     const file = JSON.parse(out);
     const config = parseStackConfig(stackFileConfig("dev"), "dev");
-    const plan = buildPlan({
-      stack: "dev",
-      repositoryUrl: REGISTRY,
-      cacheScope: "main",
-      mainScope: "main",
-      context: config.build!.context,
-      dockerfile: config.build!.dockerfile,
-      platform: config.build!.platform,
-      buildArgs: config.build!.args,
-    });
+    const plan = buildPlan({ ...planInputFromConfig(config), repositoryUrl: REGISTRY });
     assert.deepEqual(file.group.default.targets, [...STAGES]);
     assert.deepEqual(Object.keys(file.target), [...STAGES]);
     for (const s of plan.stages) {
@@ -103,6 +93,32 @@ describe("npm run bake", function () {
       bake("--stack", "dev", "--registry", REGISTRY, "--build-arg", "NOPE=1").stderr,
       'bake: unknown build arg(s) "NOPE": docker/Dockerfile declares BASE_IMAGE, TORCH_INDEX_URL, ' +
         "TORCH_PACKAGES, HF_HUB_PACKAGE, EMBEDDING_MODELS\n",
+    );
+  });
+});
+
+describe("planInputFromConfig", () => {
+  it("maps a build stack's config to the plan input, with the run's scope and tag", () => {
+    const config = parseStackConfig(
+      { ...stackFileConfig("dev"), "voxpersona:cacheScope": "pr-7", "voxpersona:buildTag": "git-abc" },
+      "dev",
+    );
+    assert.deepEqual(planInputFromConfig(config), {
+      stack: "dev",
+      cacheScope: "pr-7",
+      mainScope: "main",
+      context: "app",
+      dockerfile: "docker/Dockerfile",
+      platform: "linux/amd64",
+      buildArgs: {},
+      buildTag: "git-abc",
+    });
+  });
+
+  it("refuses a stack that never builds", () => {
+    assert.throws(
+      () => planInputFromConfig(parseStackConfig(stackFileConfig("prod"), "prod")),
+      new Error('stack "prod" has role "promote": it never builds; bake a build stack (dev)'),
     );
   });
 });

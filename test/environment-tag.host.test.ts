@@ -82,6 +82,14 @@ describe("EnvironmentTag provider in Pulumi's dynamic-provider host", function (
       },
       { property: "tag", reason: 'tag must be an image tag (got "Prod!")' },
     ]);
+    // The patterns are the shared ones (infra/patterns.ts), captured by value into the provider text.
+    assert.deepEqual(
+      (await host.check(URN, {}, props(d1, { region: "Frankfurt", repositoryName: "Vox" }))).failures,
+      [
+        { property: "region", reason: 'region must be an AWS region such as eu-central-1 (got "Frankfurt")' },
+        { property: "repositoryName", reason: 'repositoryName must be an ECR repository name (got "Vox")' },
+      ],
+    );
   });
 
   it("creates the tag on the very manifest of the digest, with every accepted media type", async () => {

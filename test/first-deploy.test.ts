@@ -179,12 +179,12 @@ describe("runtime secrets: full ARNs, resolved before anything is declared", fun
         "eu-central-1 (reading Secrets Manager Secret (voxpersona/dev/database-url): operation error Secrets " +
         "Manager: DescribeSecret, ResourceNotFoundException: Secrets Manager can't find the specified secret.). " +
         "Create it: aws secretsmanager create-secret --region eu-central-1 --name voxpersona/dev/database-url " +
-        "--secret-string '<value>'\n" +
+        "--secret-string file://database-url.txt\n" +
         '  - voxpersona:secrets.OPENAI_API_KEY: cannot read Secrets Manager secret "voxpersona/dev/openai-api-key" ' +
         "in eu-central-1 (reading Secrets Manager Secret (voxpersona/dev/openai-api-key): operation error Secrets " +
         "Manager: DescribeSecret, ResourceNotFoundException: Secrets Manager can't find the specified secret.). " +
         "Create it: aws secretsmanager create-secret --region eu-central-1 --name voxpersona/dev/openai-api-key " +
-        "--secret-string '<value>'",
+        "--secret-string file://openai-api-key.txt",
     );
     assert.deepEqual(r.registrations, []);
   });

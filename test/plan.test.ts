@@ -5,6 +5,7 @@ import {
   STAGES,
   buildPlan,
   cacheFromRefs,
+  planFor,
   cacheToSpec,
   stageClosure,
 } from "../infra/plan";
@@ -135,5 +136,26 @@ describe("build plan", () => {
       () => buildPlan({ ...base, buildTag: "-x" }),
       new Error('build tag "-x" is not a valid image tag (allowed: ^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$)'),
     );
+  });
+
+  it("is computed once: only registry refs depend on the repository URL, resolved by the caller", () => {
+    const { repositoryUrl, ...input } = base;
+    const suffixes: string[] = [];
+    const relative = planFor({ ...input, buildTag: "git-1" }, (suffix) => {
+      suffixes.push(suffix);
+      return { at: suffix };
+    });
+    const final = relative.stages.find((s) => s.stage === "final");
+    assert.deepEqual(final?.cacheTo, { at: "/cache/final:main" });
+    assert.deepEqual(relative.tags, [{ at: ":dev" }, { at: ":git-1" }]);
+    assert.deepEqual(final?.tags, relative.tags);
+    assert.equal(final?.context, "app");
+    // Every ref is a suffix of the repository URL: the same plan as with the URL known.
+    const full = buildPlan({ ...input, buildTag: "git-1", repositoryUrl });
+    assert.deepEqual(
+      full.stages.flatMap((s) => [...s.cacheFrom, s.cacheTo]),
+      relative.stages.flatMap((s) => [...s.cacheFrom, s.cacheTo]).map((r) => `${repositoryUrl}${r.at}`),
+    );
+    assert.ok(suffixes.every((s) => s.startsWith("/cache/") || s.startsWith(":")));
   });
 });

@@ -36,8 +36,8 @@ describe("build preflight", () => {
       new Error(
         'Cannot build stack "dev":\n' +
           `  - voxpersona:build.context "test/fixtures/app" is not a directory (looked for ${dir}/test/fixtures/app): ` +
-          "check out the VoxPersona application there, or point the key at it: pulumi config set --stack dev " +
-          "--path 'voxpersona:build.context' <dir>\n" +
+          "check out the VoxPersona application there, or point the key at your checkout: pulumi config set " +
+          "--stack dev --path 'voxpersona:build.context' ../voxpersona\n" +
           `  - voxpersona:build.dockerfile "docker/Dockerfile" is not a file (looked for ${dir}/docker/Dockerfile): ` +
           "pulumi config set --stack dev --path 'voxpersona:build.dockerfile' docker/Dockerfile",
       ),
@@ -50,9 +50,9 @@ describe("build preflight", () => {
       () => checkBuildInputs(build, "dev", dir),
       new Error(
         'Cannot build stack "dev":\n' +
-          '  - docker/Dockerfile has no stage "ml-models" (it has: system-base, python-deps, models, development, ' +
-          "final): the build plan builds system-base, python-deps, ml-models, final with one cache ref each; " +
-          'name the stages "FROM … AS <stage>"',
+          '  - voxpersona:build.dockerfile "docker/Dockerfile" has no stage "ml-models" (it has: system-base, ' +
+          "python-deps, models, development, final): the build plan builds system-base, python-deps, ml-models, " +
+          'final with one cache ref each; name each stage, e.g. "FROM system-base AS ml-models"',
       ),
     );
   });
@@ -63,8 +63,9 @@ describe("build preflight", () => {
       () => checkBuildInputs(build, "dev", dir),
       new Error(
         'Cannot build stack "dev":\n' +
-          "  - docker/Dockerfile does not declare ARG TORCH_INDEX_URL: the build plan passes them (set by " +
-          "voxpersona:build.args or their defaults in infra/plan.ts)",
+          '  - voxpersona:build.dockerfile "docker/Dockerfile" does not declare ARG TORCH_INDEX_URL: the build ' +
+          "plan passes them (set by voxpersona:build.args or their defaults in infra/plan.ts); declare each, " +
+          "e.g. ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu",
       ),
     );
   });

@@ -6,7 +6,7 @@ import {
   grantFor,
   parseSecretRef,
   secretsPolicyDocument,
-} from "../infra/secrets";
+} from "../infra/service/secrets";
 
 const REGION = "eu-central-1";
 const SM_ARN = "arn:aws:secretsmanager:eu-central-1:123456789012:secret:voxpersona/dev/database-url-AbCdEf";
@@ -51,9 +51,15 @@ describe("parseSecretRef", () => {
       assert.throws(() => parse(ref), {
         message:
           `must sit under "${prefix}": a stack reads only its own secrets (dev can never read prod's); ` +
-          `name it ${prefix}<name>`,
+          `name it ${prefix}x`,
       });
     }
+    // The name it suggests is the variable's, in the stack's own prefix.
+    assert.throws(() => parseSecretRef("TELEGRAM_BOT_TOKEN", "bot-token", "prod", REGION), {
+      message:
+        'must sit under "voxpersona/prod/": a stack reads only its own secrets (dev can never read prod\'s); ' +
+        "name it voxpersona/prod/telegram-bot-token",
+    });
   });
 
   it("refuses names with characters the store does not allow, empty names and names over the limit", () => {

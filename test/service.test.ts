@@ -3,6 +3,7 @@ import { strict as assert } from "node:assert";
 import * as pulumi from "@pulumi/pulumi";
 
 import type * as serviceModule from "../infra/service";
+import { executionRolePolicy } from "../infra/service/policy";
 
 interface Recorded {
   readonly type: string;
@@ -238,7 +239,7 @@ describe("BotService", () => {
       });
     });
 
-    it("defines a digest-pinned Fargate task with default storage and architecture", async () => {
+    it("defines a digest-pinned Fargate task with default storage (the one default, 30 GiB) and architecture", async () => {
       const { children } = await deploy("bot");
       const task = only(children, "aws:ecs/taskDefinition:TaskDefinition").inputs;
       const { containerDefinitions, ...rest } = task;
@@ -249,7 +250,7 @@ describe("BotService", () => {
         networkMode: "awsvpc",
         cpu: "1024",
         memory: "2048",
-        ephemeralStorage: { sizeInGib: 21 },
+        ephemeralStorage: { sizeInGib: 30 },
         runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
         executionRoleArn: `arn:aws:iam::${ACCOUNT}:role/bot-exec-role-physical`,
         taskRoleArn: `arn:aws:iam::${ACCOUNT}:role/bot-task-role-physical`,
@@ -472,7 +473,7 @@ describe("BotService", () => {
       expectError(
         { desiredCount: 2 as 0 | 1 },
         'BotService "dev": args.desiredCount must be 0 or 1 (got 2): the bot must never run twice; ' +
-          "set voxpersona:service.desiredCount to 1",
+          "pass 1 to run it or 0 to pause it",
       );
     });
 
@@ -496,7 +497,7 @@ describe("BotService", () => {
           { environment: { [key]: "x" } },
           `BotService "dev": args.environment.${key} looks like a secret (name contains "${marker}"); plain ` +
             "environment values are readable by anyone who can describe the task definition: move it to " +
-            "voxpersona:secrets",
+            "args.secrets",
         );
       }
     });
@@ -508,7 +509,7 @@ describe("BotService", () => {
           environment: { DSN: SM_ARN },
         },
         `BotService "dev": args.environment.DSN is set to the secret reference "${SM_ARN}", ` +
-          "which would pass the reference, not the secret; declare it in voxpersona:secrets instead",
+          "which would pass the reference, not the secret; declare it in args.secrets instead",
       );
     });
 
@@ -564,6 +565,28 @@ describe("BotService", () => {
       expectError({ memory: 512.5 }, 'BotService "dev": args.memory must be a positive integer (got 512.5)');
     });
 
+    it("refuses a size Fargate does not run: an unknown cpu, or memory outside the cpu's range", () => {
+      expectError(
+        { cpu: 3000 },
+        'BotService "dev": args.cpu must be a Fargate CPU size: 256, 512, 1024, 2048, 4096, 8192, 16384 (got 3000)',
+      );
+      expectError(
+        { cpu: 1024, memory: 16384 },
+        'BotService "dev": args.memory 16384 is not a Fargate size for args.cpu 1024; allowed: 2048, 3072, 4096, ' +
+          "5120, 6144, 7168, 8192",
+      );
+    });
+
+    it("reports an argument error as an error of the component itself", () => {
+      assert.throws(
+        () => new mod.BotService("dev", baseArgs({ desiredCount: 2 as 0 | 1 })),
+        (err: Error) =>
+          pulumi.ResourceError.isInstance(err) &&
+          err.message.startsWith('BotService "dev": args.desiredCount') &&
+          !err.message.includes("voxpersona:"),
+      );
+    });
+
     it("refuses a retention CloudWatch does not accept", () => {
       expectError(
         { logRetentionDays: 10 },
@@ -599,6 +622,46 @@ describe("BotService", () => {
         recorded.filter((r) => r.custom && r.name.startsWith("broken")),
         [],
       );
+    });
+  });
+});
+
+describe("executionRolePolicy (pure)", () => {
+  const LOGS = `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:bot`;
+  const KMS = `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+
+  it("grants pull, logs and exactly the given secrets, and decrypt only with a KMS key", () => {
+    const grants = [
+      { env: "DATABASE_URL", valueFrom: SM_ARN, action: "secretsmanager:GetSecretValue" as const },
+    ];
+    const plain = executionRolePolicy({ repositoryArn: REPO_ARN, logGroupArn: LOGS, grants });
+    assert.deepEqual(plain, {
+      Version: "2012-10-17",
+      Statement: [
+        ...BASE_STATEMENTS(LOGS),
+        {
+          Sid: "ReadSecretsManagerSecrets",
+          Effect: "Allow",
+          Action: ["secretsmanager:GetSecretValue"],
+          Resource: [SM_ARN],
+        },
+      ],
+    });
+    const kms = executionRolePolicy({
+      repositoryArn: REPO_ARN,
+      logGroupArn: LOGS,
+      grants: [],
+      kmsKeyArn: KMS,
+    });
+    assert.deepEqual(
+      kms.Statement.map((st) => st.Sid),
+      ["EcrLogin", "PullReleaseImage", "DecryptReleaseImage", "WriteBotLogs"],
+    );
+    assert.deepEqual(kms.Statement[2], {
+      Sid: "DecryptReleaseImage",
+      Effect: "Allow",
+      Action: ["kms:Decrypt"],
+      Resource: [KMS],
     });
   });
 });

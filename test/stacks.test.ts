@@ -414,8 +414,8 @@ describe("invalid config", function () {
       run.error?.message,
       'Cannot build stack "dev":\n' +
         `  - voxpersona:build.context "app" is not a directory (looked for ${process.cwd()}/app): check out the ` +
-        "VoxPersona application there, or point the key at it: pulumi config set --stack dev --path " +
-        "'voxpersona:build.context' <dir>",
+        "VoxPersona application there, or point the key at your checkout: pulumi config set --stack dev --path " +
+        "'voxpersona:build.context' ../voxpersona",
     );
     assert.deepEqual(run.registrations, []);
   });

@@ -6,6 +6,14 @@
 // the name) of an SSM parameter; a bare Secrets Manager name is looked up as an SSM parameter and the task
 // never starts (ECS API reference, `Secret`). So config keeps friendly names, and only full ARNs, resolved
 // at deploy time, reach the task definition and the execution role.
+import {
+  ACCOUNT_SOURCE,
+  PARTITION_SOURCE,
+  REGION_SOURCE,
+  SECRET_NAME_PATTERN,
+  SECRET_NAME_SOURCE,
+} from "../patterns";
+import type { PolicyDocument } from "./policy";
 
 /** The IAM action ECS uses to inject a secret of each store into a container at task start. */
 export type SecretAction = "secretsmanager:GetSecretValue" | "ssm:GetParameters";
@@ -31,19 +39,6 @@ export interface SecretGrant {
   readonly action: SecretAction;
 }
 
-/** A plain IAM policy document, ready for `JSON.stringify`. */
-export interface PolicyDocument {
-  readonly Version: "2012-10-17";
-  readonly Statement: readonly PolicyStatement[];
-}
-
-export interface PolicyStatement {
-  readonly Sid: string;
-  readonly Effect: "Allow";
-  readonly Action: readonly string[];
-  readonly Resource: readonly string[];
-}
-
 export const ENV_NAME_PATTERN = /^[A-Z_][A-Z0-9_]*$/;
 /** Parts of a variable name that mean its value is a secret and must not be a plain environment value. */
 export const SECRET_NAME_MARKERS = ["TOKEN", "SECRET", "PASSWORD", "KEY", "DATABASE_URL"] as const;
@@ -55,14 +50,13 @@ export function partitionOfRegion(region: string): string {
   return "aws";
 }
 
-const SECRET_NAME_PATTERN = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
 const SSM_NAME_PATTERN = /^\/[A-Za-z0-9_.\-/]{1,2047}$/;
+const arnPattern = (service: string, resource: string): RegExp =>
+  new RegExp(`^arn:(${PARTITION_SOURCE}):${service}:(${REGION_SOURCE}):(${ACCOUNT_SOURCE}):${resource}$`);
 // Secrets Manager always appends "-" + 6 random characters to the name in a secret's ARN.
-const SECRETS_MANAGER_ARN =
-  /^arn:(aws(?:-[a-z]+)*):secretsmanager:([a-z]{2}(?:-[a-z]+)+-\d+):(\d{12}):secret:([A-Za-z0-9/_+=.@-]{1,512})$/;
+const SECRETS_MANAGER_ARN = arnPattern("secretsmanager", `secret:(${SECRET_NAME_SOURCE})`);
 const FULL_SECRET_SUFFIX = /-[A-Za-z0-9]{6}$/;
-const SSM_PARAMETER_ARN =
-  /^arn:(aws(?:-[a-z]+)*):ssm:([a-z]{2}(?:-[a-z]+)+-\d+):(\d{12}):parameter\/([A-Za-z0-9_.\-/]{1,2048})$/;
+const SSM_PARAMETER_ARN = arnPattern("ssm", "parameter/([A-Za-z0-9_.\\-/]{1,2048})");
 
 /**
  * Shapes of real credentials. A value of one of these shapes in config is a secret's value pasted where its
@@ -97,42 +91,69 @@ export class CredentialInConfigError extends Error {
   }
 }
 
+/** Where a stack's secret names live: `voxpersona/<stack>/` (SSM parameter names start with one more "/"). */
+export function secretPrefix(stack: string): string {
+  return `voxpersona/${stack}/`;
+}
+
+/** The conventional secret name of variable `env` of `stack`: `DATABASE_URL` → `voxpersona/dev/database-url`. */
+export function secretNameFor(stack: string, env: string): string {
+  return `${secretPrefix(stack)}${env.toLowerCase().replace(/_/g, "-")}`;
+}
+
+/** A checked reference, or why it was refused (`credential`: what it looks like; never echo it then). */
+export type SecretRefCheck =
+  | { readonly ok: true; readonly ref: SecretRef }
+  | { readonly ok: false; readonly reason: string; readonly credential?: string };
+
+const refused = (reason: string): SecretRefCheck => ({ ok: false, reason });
+
 /**
  * Checks one reference from config: a Secrets Manager secret name under `voxpersona/<stack>/`, an SSM
  * parameter name under `/voxpersona/<stack>/`, a full Secrets Manager secret ARN (with its 6-character
  * suffix) or an SSM parameter ARN. Names are confined to the stack's own prefix so that dev can never be
- * configured to read prod's secrets. Messages do not repeat `ref` when it looks like a credential.
+ * configured to read prod's secrets. Reasons do not repeat `ref` when it looks like a credential.
  */
-export function parseSecretRef(env: string, ref: string, stack: string, region: string): SecretRef {
+export function checkSecretRef(env: string, ref: string, stack: string, region: string): SecretRefCheck {
   const shape = credentialShape(ref);
-  if (shape !== undefined) throw new CredentialInConfigError(env, shape);
-  if (ref.startsWith("arn:")) return parseArn(env, ref, partitionOfRegion(region));
+  if (shape !== undefined) {
+    return { ok: false, reason: new CredentialInConfigError(env, shape).message, credential: shape };
+  }
+  if (ref.startsWith("arn:")) return checkArn(env, ref, partitionOfRegion(region));
 
   const ssm = ref.startsWith("/");
-  const prefix = ssm ? `/voxpersona/${stack}/` : `voxpersona/${stack}/`;
+  const prefix = `${ssm ? "/" : ""}${secretPrefix(stack)}`;
   const pattern = ssm ? SSM_NAME_PATTERN : SECRET_NAME_PATTERN;
   if (!pattern.test(ref)) {
-    throw new Error(
+    return refused(
       ssm
         ? `is not a valid SSM parameter name: use "/" followed by up to 2047 characters from A-Z a-z 0-9 / _ . -`
         : "is not a valid Secrets Manager secret name: use 1-512 characters from A-Z a-z 0-9 / _ + = . @ -",
     );
   }
   if (!ref.startsWith(prefix) || ref.length === prefix.length) {
-    throw new Error(
+    return refused(
       `must sit under "${prefix}": a stack reads only its own secrets (dev can never read prod's); ` +
-        `name it ${prefix}<name>`,
+        `name it ${ssm ? "/" : ""}${secretNameFor(stack, env)}`,
     );
   }
-  return { env, store: ssm ? "ssm" : "secretsmanager", kind: "name", ref };
+  return { ok: true, ref: { env, store: ssm ? "ssm" : "secretsmanager", kind: "name", ref } };
 }
 
-function parseArn(env: string, ref: string, partition: string): SecretRef {
+/** `checkSecretRef`, throwing the reason (a `CredentialInConfigError` for a credential). */
+export function parseSecretRef(env: string, ref: string, stack: string, region: string): SecretRef {
+  const checked = checkSecretRef(env, ref, stack, region);
+  if (checked.ok) return checked.ref;
+  if (checked.credential !== undefined) throw new CredentialInConfigError(env, checked.credential);
+  throw new Error(checked.reason);
+}
+
+function checkArn(env: string, ref: string, partition: string): SecretRefCheck {
   const sm = SECRETS_MANAGER_ARN.exec(ref);
   const ssm = SSM_PARAMETER_ARN.exec(ref);
   const match = sm ?? ssm;
   if (match === null) {
-    throw new Error(
+    return refused(
       "is not a Secrets Manager secret ARN (arn:<partition>:secretsmanager:<region>:<account>:secret:" +
         "<name>-<6 chars>) nor an SSM parameter ARN (arn:<partition>:ssm:<region>:<account>:parameter/<name>); " +
         "JSON keys and version suffixes are not supported",
@@ -140,19 +161,19 @@ function parseArn(env: string, ref: string, partition: string): SecretRef {
   }
   // IAM cannot grant across partitions, so such a reference could never be read by the task.
   if (match[1] !== partition) {
-    throw new Error(
+    return refused(
       `is in partition "${match[1]}" but the stack deploys to partition "${partition}"; reference a secret ` +
         "in the stack's partition",
     );
   }
   // Without the suffix the name is ambiguous (a name may itself end in "-abc123"), and ECS needs the full ARN.
   if (sm !== null && !FULL_SECRET_SUFFIX.test(sm[4])) {
-    throw new Error(
+    return refused(
       'is a partial Secrets Manager ARN (no 6-character suffix); use the full ARN as shown by "aws ' +
         'secretsmanager describe-secret" or just the secret name',
     );
   }
-  return { env, store: sm !== null ? "secretsmanager" : "ssm", kind: "arn", ref };
+  return { ok: true, ref: { env, store: sm !== null ? "secretsmanager" : "ssm", kind: "arn", ref } };
 }
 
 /**

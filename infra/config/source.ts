@@ -5,7 +5,7 @@
  * write secret config as plaintext into inputs and state.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { StackConfig, parseStackConfig } from "./config";
+import { StackConfig, parseStackConfig } from ".";
 
 /**
  * The runtime's own test for "this key is a secret" (`@pulumi/pulumi/runtime/config.js`, `isConfigSecret`,

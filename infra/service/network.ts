@@ -1,20 +1,22 @@
 /**
- * Where the bot's task runs: the configured VPC and subnets, or the account's default VPC.
+ * Where the bot's task runs: the given VPC and subnets, or the account's default VPC.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { StackConfig } from "./config";
+
+/** A VPC and subnets of it. */
+export interface Network {
+  readonly vpcId: string;
+  readonly subnetIds: readonly string[];
+}
 
 export interface Placement {
   readonly vpcId: pulumi.Output<string>;
   readonly subnetIds: pulumi.Output<string[]>;
 }
 
-/** Lookups only (invokes); creates nothing. */
-export function resolvePlacement(
-  network: StackConfig["network"],
-  opts?: pulumi.InvokeOutputOptions,
-): Placement {
+/** Lookups only (invokes); creates nothing. `network` undefined: the default VPC and its subnets. */
+export function resolvePlacement(network: Network | undefined, opts?: pulumi.InvokeOutputOptions): Placement {
   if (network !== undefined) {
     return { vpcId: pulumi.output(network.vpcId), subnetIds: pulumi.output([...network.subnetIds]) };
   }

@@ -19,7 +19,7 @@ export interface ResolvedSecret {
 export interface ResolveOptions {
   /** AWS region the stack deploys to (for the fix commands). */
   readonly region: string;
-  /** How to name a reference in messages, e.g. `voxpersona:secrets.DATABASE_URL`. */
+  /** How to name a reference in messages: the caller's name for it (the stack names its config key). */
   readonly describe: (env: string) => string;
   /** Invoke options (provider, parent). */
   readonly invokeOptions?: pulumi.InvokeOptions;
@@ -52,9 +52,11 @@ function fixCommand(ref: SecretRef, region: string): string {
       ? `Check it: aws secretsmanager describe-secret --secret-id ${ref.ref}`
       : `Check it: aws ssm get-parameter --name ${ref.ref}`;
   }
+  // The value comes from a file, so it is in neither the shell history nor the process list.
+  const file = `file://${ref.ref.slice(ref.ref.lastIndexOf("/") + 1)}.txt`;
   return ref.store === "secretsmanager"
-    ? `Create it: aws secretsmanager create-secret --region ${region} --name ${ref.ref} --secret-string '<value>'`
-    : `Create it: aws ssm put-parameter --region ${region} --name ${ref.ref} --type SecureString --value '<value>'`;
+    ? `Create it: aws secretsmanager create-secret --region ${region} --name ${ref.ref} --secret-string ${file}`
+    : `Create it: aws ssm put-parameter --region ${region} --name ${ref.ref} --type SecureString --value ${file}`;
 }
 
 /**
