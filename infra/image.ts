@@ -46,8 +46,8 @@ function stageImageArgs(sp: StagePlan<pulumi.Output<string>>, args: StagedImageA
     platforms: [hide(sp.platform as dockerbuild.Platform)],
     buildArgs: hide(sp.buildArgs),
     // Lists of known length whose elements may be unknown: the provider decodes a wholly unknown list as
-    // empty in Check (while the repository URL is unknown: the first preview, a replacement), and an empty
-    // `tags` on a pushing export fails its validation before the preview short-circuit.
+    // empty in Check (while the repository URL is unknown: the first preview, a replacement), and its export
+    // validation, which Check runs in previews too, refuses a pushing export with no tag.
     cacheFrom: sp.cacheFrom.map((ref) => ({ registry: { ref } })),
     cacheTo: [
       {
