@@ -3,7 +3,10 @@
  *   [--build-arg KEY=VALUE]... [--tag <tag>] [--push]`
  *
  * Prints the `docker buildx bake` JSON file for a build stack, rendered from the same plan and stack config
- * as `pulumi up`. Pipe it to a file and run `docker buildx bake -f <file>`.
+ * as `pulumi up`. Pipe it to a file and run `docker buildx bake -f <file>`. Exits 0 with the JSON on stdout,
+ * or 2 with one `bake: <reason>` message on stderr.
+ *
+ * `main` is the whole command with its streams injected, so tests run it in-process.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -17,7 +20,33 @@ const USAGE =
   "usage: npm run --silent bake -- --stack <name> --registry <host/repo> [--scope <scope>] " +
   "[--context <dir>] [--build-arg KEY=VALUE]... [--tag <tag>] [--push]";
 
-export function bakeMain(argv: readonly string[], root: string): string {
+/** The repository root: where the committed `Pulumi.<stack>.yaml` files are. */
+const ROOT = path.resolve(__dirname, "..");
+
+export const EXIT = { ok: 0, usage: 2 } as const;
+
+export interface BakeIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  /** Where the `Pulumi.<stack>.yaml` files are. @default the repository root */
+  readonly root?: string;
+}
+
+/** The whole command: writes the bake file or one error message, and returns the exit code. */
+export function main(argv: readonly string[], io: BakeIo): number {
+  let json: string;
+  try {
+    json = renderBakeJson(argv, io.root ?? ROOT);
+  } catch (err) {
+    io.stderr(`bake: ${(err as Error).message}\n`);
+    return EXIT.usage;
+  }
+  io.stdout(json + "\n");
+  return EXIT.ok;
+}
+
+/** The bake file for a command line, as pretty-printed JSON; throws on a bad command line or config. */
+export function renderBakeJson(argv: readonly string[], root: string): string {
   const { values } = parseArgs({
     args: [...argv],
     options: {
@@ -60,10 +89,8 @@ export function bakeMain(argv: readonly string[], root: string): string {
 }
 
 if (require.main === module) {
-  try {
-    process.stdout.write(bakeMain(process.argv.slice(2), path.resolve(__dirname, "..")) + "\n");
-  } catch (err) {
-    process.stderr.write(`bake: ${(err as Error).message}\n`);
-    process.exit(2);
-  }
+  process.exitCode = main(process.argv.slice(2), {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+  });
 }

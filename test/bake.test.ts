@@ -1,30 +1,29 @@
 import { strict as assert } from "node:assert";
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { renderBakeFile } from "../infra/bake";
 import { parseStackConfig, planInputFromConfig } from "../infra/config";
 import { STAGES, buildPlan, cacheFromSpec, cacheToSpec } from "../infra/plan";
+import { EXIT, main } from "../scripts/bake";
 import { ROOT, stackFileConfig } from "./helpers/stackfiles";
 
 const REGISTRY = "127.0.0.1:5000/voxpersona";
 
-function bake(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync("npm", ["run", "--silent", "bake", "--", ...args], { cwd: ROOT, encoding: "utf8" });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+/** The command in-process, exactly as the CLI runs it but with its streams captured. */
+function bake(...args: string[]): { status: number; stdout: string; stderr: string } {
+  let stdout = "";
+  let stderr = "";
+  const status = main(args, {
+    stdout: (text) => (stdout += text),
+    stderr: (text) => (stderr += text),
+  });
+  return { status, stdout, stderr };
 }
 
-describe("npm run bake", function () {
-  this.timeout(60000);
-
+describe("npm run bake", () => {
   it("prints valid JSON whose targets, cache refs and args equal the plan's", () => {
-    const out = execFileSync(
-      "npm",
-      ["run", "--silent", "bake", "--", "--stack", "dev", "--registry", REGISTRY],
-      {
-        cwd: ROOT,
-        encoding: "utf8",
-      },
-    );
-    const file = JSON.parse(out);
+    const r = bake("--stack", "dev", "--registry", REGISTRY);
+    assert.deepEqual([r.status, r.stderr], [EXIT.ok, ""]);
+    const file = JSON.parse(r.stdout);
     const config = parseStackConfig(stackFileConfig("dev"), "dev");
     const plan = buildPlan({ ...planInputFromConfig(config), repositoryUrl: REGISTRY });
     assert.deepEqual(file.group.default.targets, [...STAGES]);
@@ -62,7 +61,7 @@ describe("npm run bake", function () {
       "git-abc",
       "--push",
     );
-    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.status, EXIT.ok, r.stderr);
     const file = JSON.parse(r.stdout);
     assert.equal(file.target["python-deps"].args.TORCH_PACKAGES, "");
     assert.equal(file.target.final.dockerfile, "../../../docker/Dockerfile");
@@ -93,6 +92,42 @@ describe("npm run bake", function () {
       bake("--stack", "dev", "--registry", REGISTRY, "--build-arg", "NOPE=1").stderr,
       'bake: unknown build arg(s) "NOPE": docker/Dockerfile declares BASE_IMAGE, TORCH_INDEX_URL, ' +
         "TORCH_PACKAGES, HF_HUB_PACKAGE, EMBEDDING_MODELS\n",
+    );
+  });
+
+  it("fails with exit code 2 and nothing on stdout for a bad registry, stack, build arg or option", () => {
+    const cases: Array<[string[], string]> = [
+      [
+        ["--stack", "dev", "--registry", "voxpersona"],
+        '--registry "voxpersona" must be <host>/<repository>, e.g. 127.0.0.1:5000/voxpersona',
+      ],
+      [
+        ["--stack", "qa", "--registry", REGISTRY],
+        `no stack file ${ROOT}/Pulumi.qa.yaml: --stack must name a stack of this project`,
+      ],
+      [
+        ["--stack", "dev", "--registry", REGISTRY, "--build-arg", "=1"],
+        '--build-arg "=1" must be KEY=VALUE (VALUE may be empty)',
+      ],
+      [["--stack", "dev", "--registry", REGISTRY, "--nope"], "Unknown option '--nope'"],
+    ];
+    for (const [argv, message] of cases) {
+      assert.deepEqual(bake(...argv), { status: EXIT.usage, stdout: "", stderr: `bake: ${message}\n` });
+    }
+  });
+
+  // The one real process: the contract CI relies on (`npm run --silent bake -- … > bake.json`).
+  it("runs as `npm run --silent bake`: exactly the JSON on stdout, nothing on stderr, exit code 0", function () {
+    this.timeout(60000);
+    const argv = ["--stack", "dev", "--registry", REGISTRY, "--scope", "pr-7", "--tag", "git-abc", "--push"];
+    const cli = spawnSync("npm", ["run", "--silent", "bake", "--", ...argv], { cwd: ROOT, encoding: "utf8" });
+    const inProcess = bake(...argv);
+    assert.deepEqual([inProcess.status, inProcess.stderr], [EXIT.ok, ""]);
+    assert.deepEqual({ status: cli.status, stdout: cli.stdout, stderr: cli.stderr }, inProcess);
+    assert.equal(cli.stdout.at(-1), "\n");
+    assert.equal(
+      JSON.parse(cli.stdout).target.final["cache-to"][0].split(",")[1],
+      `ref=${REGISTRY}/cache/final:pr-7`,
     );
   });
 });

@@ -4,57 +4,16 @@
  */
 import { strict as assert } from "node:assert";
 import * as pulumi from "@pulumi/pulumi";
-import type * as imageModule from "../infra/image";
+import { StagedImage } from "../infra/image";
 import { DEFAULT_CACHE_LIFECYCLE_DAYS } from "../infra/lifecycle";
 import { STAGES } from "../infra/plan";
-import type * as registryModule from "../infra/registry";
-
-interface Recorded {
-  readonly type: string;
-  readonly name: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  readonly inputs: any;
-}
+import { Registry } from "../infra/registry";
+import { BUILT_DIGEST, installMocks, ofType, runComponent, valueOf } from "./helpers/pulumi-mocks";
 
 const LOCAL = "127.0.0.1:5000/voxpersona";
 /** How mocks show a secret input: `{ [SECRET_SIG]: SECRET_MARK, value }`. */
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const SECRET_MARK = "1b47061264138c4ac30d75fd1eb44270";
-let recorded: Recorded[] = [];
-let calls: string[] = [];
-let image: typeof imageModule;
-let registry: typeof registryModule;
-
-async function installMocks(): Promise<void> {
-  recorded = [];
-  calls = [];
-  await pulumi.runtime.setMocks(
-    {
-      newResource(args) {
-        recorded.push({ type: args.type, name: args.name, inputs: args.inputs });
-        const state = {
-          ...args.inputs,
-          digest: `sha256:${"d".repeat(64)}`,
-          repositoryUrl: `r/${args.inputs.name}`,
-        };
-        return { id: `${args.name}-id`, state };
-      },
-      call(args) {
-        calls.push(args.token);
-        throw new Error(`unexpected call ${args.token}`);
-      },
-    },
-    "voxpersona",
-    "dev",
-    false,
-  );
-  image ??= await import("../infra/image");
-  registry ??= await import("../infra/registry");
-}
-
-function valueOf<T>(o: pulumi.Output<T>): Promise<T> {
-  return new Promise((resolve) => o.apply(resolve));
-}
 
 const plan = {
   stack: "dev",
@@ -66,18 +25,20 @@ const plan = {
 };
 
 describe("StagedImage", () => {
-  beforeEach(installMocks);
-
   it("pushes with the credentials its caller gives, to any registry, and looks none up itself", async () => {
     const credentials = [{ address: "127.0.0.1:5000", username: "ci", password: pulumi.secret("pw") }];
-    const staged = new image.StagedImage("img", { repositoryUrl: LOCAL, registries: credentials, plan });
-    assert.equal(await valueOf(staged.imageRef), `${LOCAL}@sha256:${"d".repeat(64)}`);
+    const run = await runComponent(
+      () => new StagedImage("img", { repositoryUrl: LOCAL, registries: credentials, plan }),
+    );
+    assert.equal(run.error, undefined, run.error?.stack);
+    const staged = run.value as StagedImage;
+    assert.equal(await valueOf(staged.imageRef), `${LOCAL}@${BUILT_DIGEST}`);
     assert.deepEqual(await valueOf(staged.tags), [`${LOCAL}:dev`]);
     assert.deepEqual(
       await valueOf(staged.cacheRefs),
       Object.fromEntries(STAGES.map((s) => [s, `${LOCAL}/cache/${s}:main`])),
     );
-    const images = recorded.filter((r) => r.type === "docker-build:index:Image");
+    const images = ofType(run, "docker-build:index:Image");
     assert.equal(images.length, 4);
     for (const i of images) {
       // The password is a secret, so the whole list travels as one (mocks show the secret wrapper).
@@ -86,37 +47,46 @@ describe("StagedImage", () => {
         { address: "127.0.0.1:5000", username: "ci", password: "pw" },
       ]);
     }
-    assert.deepEqual(calls, []);
+    assert.deepEqual(run.invokes, []);
   });
 
-  it("refuses a plan the Dockerfile cannot take, as an error of the component, before any child", () => {
-    assert.throws(
-      () =>
-        new image.StagedImage("bad", {
-          repositoryUrl: LOCAL,
-          registries: [],
-          plan: { ...plan, buildArgs: { NOPE: "1" } },
-        }),
-      (err: Error) =>
-        pulumi.ResourceError.isInstance(err) &&
-        err.message ===
-          'StagedImage "bad": args.plan is invalid: unknown build arg(s) "NOPE": docker/Dockerfile declares ' +
-            "BASE_IMAGE, TORCH_INDEX_URL, TORCH_PACKAGES, HF_HUB_PACKAGE, EMBEDDING_MODELS",
+  it("refuses a plan the Dockerfile cannot take, as an error of the component, before any child", async () => {
+    const run = await runComponent(() =>
+      assert.throws(
+        () =>
+          new StagedImage("bad", {
+            repositoryUrl: LOCAL,
+            registries: [],
+            plan: { ...plan, buildArgs: { NOPE: "1" } },
+          }),
+        (err: Error) =>
+          pulumi.ResourceError.isInstance(err) &&
+          err.message ===
+            'StagedImage "bad": args.plan is invalid: unknown build arg(s) "NOPE": docker/Dockerfile declares ' +
+              "BASE_IMAGE, TORCH_INDEX_URL, TORCH_PACKAGES, HF_HUB_PACKAGE, EMBEDDING_MODELS",
+      ),
     );
+    assert.equal(run.error, undefined, run.error?.stack);
     assert.deepEqual(
-      recorded.filter((r) => r.name.startsWith("bad-")),
+      run.registrations.filter((r) => r.name.startsWith("bad-")),
       [],
+    );
+    // The component itself did register, so the empty list above is not a run that recorded nothing.
+    assert.deepEqual(
+      run.registrations.map((r) => `${r.type} ${r.name}`),
+      ["voxpersona:image:StagedImage bad"],
     );
   });
 });
 
 describe("Registry", () => {
-  beforeEach(installMocks);
+  beforeEach(() => installMocks());
   const days = { ...DEFAULT_CACHE_LIFECYCLE_DAYS };
 
   it("applies its defaults: the voxpersona repository, the environment tags, the main scope", async () => {
-    const r = new registry.Registry("reg", { cacheLifecycleDays: days });
-    await valueOf(r.cacheRepositoryUrls);
+    const run = await runComponent(() => new Registry("reg", { cacheLifecycleDays: days }));
+    assert.equal(run.error, undefined, run.error?.stack);
+    const recorded = run.registrations;
     const release = recorded.find((x) => x.name === "reg-release");
     assert.equal(release?.inputs.name, "voxpersona");
     assert.deepEqual(
@@ -154,7 +124,7 @@ describe("Registry", () => {
   ] as const) {
     it(`refuses ${what} in its own argument names`, () => {
       assert.throws(
-        () => new registry.Registry("reg", { cacheLifecycleDays: days, ...args }),
+        () => new Registry("reg", { cacheLifecycleDays: days, ...args }),
         (err: Error) => pulumi.ResourceError.isInstance(err) && err.message === `Registry "reg": ${message}`,
       );
     });

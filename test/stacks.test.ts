@@ -233,7 +233,7 @@ describe("dev stack (build)", function () {
       serviceName: "voxpersona-dev-svc-physical",
       clusterName: "voxpersona-dev-cluster-physical",
       logGroupName: named(run, "voxpersona-dev-logs").inputs.name ?? "voxpersona-dev-logs-physical",
-      taskDefinitionArn: `arn:aws:mock:${REGION}:${ACCOUNT}:voxpersona-dev-task`,
+      taskDefinitionArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/voxpersona-dev:1`,
       cacheRefs: Object.fromEntries(STAGES.map((s) => [s, `${REPO}/cache/${s}:main`])),
     });
     assert.equal(ofType(run, TAG_TYPE).length, 0);
@@ -326,7 +326,7 @@ describe("promote stacks (staging, prod)", function () {
         serviceName: `voxpersona-${stack}-svc-physical`,
         clusterName: `voxpersona-${stack}-cluster-physical`,
         logGroupName: run.outputs?.logGroupName,
-        taskDefinitionArn: `arn:aws:mock:${REGION}:${ACCOUNT}:voxpersona-${stack}-task`,
+        taskDefinitionArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/voxpersona-${stack}:1`,
       });
       assert.equal(typeof run.outputs?.logGroupName, "string");
     });

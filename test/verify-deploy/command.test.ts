@@ -1,244 +1,47 @@
 /**
- * verify-deploy against the real AWS SDK ECS client talking to a loopback fake of the ECS JSON 1.1 API.
- *
- * The fake's bodies follow the response syntax of the ECS API reference:
- *   https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DescribeServices.html
- *   https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ListTasks.html
- *   https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DescribeTasks.html
- * (timestamps are epoch seconds, as JSON 1.1 sends them; the SDK turns them into Dates). The rollback
- * texts are the ones ECS writes when the deployment circuit breaker trips.
+ * The verify-deploy command against the real AWS SDK ECS client talking to a loopback fake of the ECS
+ * JSON 1.1 API: in-process with a fake clock, and as the real CLI CI runs.
  */
 import { strict as assert } from "node:assert";
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ECSClient, type Service } from "@aws-sdk/client-ecs";
-import { type DeploymentTarget, classifyDeployment, formatFailureReport } from "../infra/deployment";
-import { type Clock, EXIT, USAGE, verifyMain } from "../scripts/verify-deploy";
+import { ECSClient } from "@aws-sdk/client-ecs";
+import { type Clock, EXIT, USAGE, verifyMain } from "../../scripts/verify-deploy";
 import {
   AwsError,
   type AwsJsonFake,
   FAKE_AWS_ENV,
   TARGET_PREFIX,
   startAwsJsonFake,
-} from "./helpers/aws-json-fake";
+} from "../helpers/aws-json-fake";
+import {
+  ACCOUNT,
+  CLUSTER,
+  COMPLETED,
+  IN_PROGRESS,
+  type Json,
+  NEW_ID,
+  OLDER_TASK_ID,
+  OLD_ID,
+  OUTPUTS,
+  REGION,
+  ROLLBACK_ID,
+  ROLLED_BACK,
+  SECRETS_ERROR,
+  SERVICE,
+  STOPPED_TASKS,
+  STOPPED_TASK_ID,
+  T0,
+  describeServicesOutput,
+  ecsFake,
+  iso,
+  newDeployment,
+  service,
+} from "./ecs";
 
-const ROOT = path.resolve(__dirname, "..");
-const REGION = FAKE_AWS_ENV.AWS_REGION;
-const ACCOUNT = "123456789012";
-const CLUSTER = "voxpersona-dev";
-const SERVICE = "voxpersona-dev";
-const taskDefinition = (revision: number): string =>
-  `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/voxpersona-dev:${revision}`;
-const OLD_TD = taskDefinition(7);
-const NEW_TD = taskDefinition(8);
-const TARGET: DeploymentTarget = { clusterName: CLUSTER, serviceName: SERVICE, taskDefinitionArn: NEW_TD };
-const OUTPUTS = {
-  clusterName: CLUSTER,
-  serviceName: SERVICE,
-  taskDefinitionArn: NEW_TD,
-  logGroupName: "/ecs/x",
-};
-
-const OLD_ID = "ecs-svc/1111111111111111111";
-const NEW_ID = "ecs-svc/2222222222222222222";
-const ROLLBACK_ID = "ecs-svc/3333333333333333333";
-const STOPPED_TASK_ID = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";
-const OLDER_TASK_ID = "9a8b7c6d5e4f30211203f4e5d6c7b8a9";
-/** 2026-11-29T10:00:00Z in epoch seconds, the wire format of every JSON 1.1 timestamp. */
-const T0 = Date.UTC(2026, 10, 29, 10, 0, 0) / 1000;
-const iso = (epochSeconds: number): string => new Date(epochSeconds * 1000).toISOString();
-
-// ---------------------------------------------------------------------------------------------------------
-// Wire shapes (API reference field names; only the fields a real response carries for a Fargate service).
-
-type Json = Record<string, unknown>;
-
-function deployment(fields: {
-  id: string;
-  status: "PRIMARY" | "ACTIVE";
-  taskDefinition: string;
-  rolloutState: "IN_PROGRESS" | "COMPLETED" | "FAILED";
-  rolloutStateReason: string;
-  running: number;
-  desired: number;
-  failedTasks?: number;
-  createdAt: number;
-}): Json {
-  return {
-    id: fields.id,
-    status: fields.status,
-    taskDefinition: fields.taskDefinition,
-    desiredCount: fields.desired,
-    pendingCount: 0,
-    runningCount: fields.running,
-    failedTasks: fields.failedTasks ?? 0,
-    createdAt: fields.createdAt,
-    updatedAt: fields.createdAt + 30,
-    launchType: "FARGATE",
-    platformVersion: "1.4.0",
-    platformFamily: "Linux",
-    networkConfiguration: {
-      awsvpcConfiguration: {
-        subnets: ["subnet-0abc"],
-        securityGroups: ["sg-0abc"],
-        assignPublicIp: "DISABLED",
-      },
-    },
-    rolloutState: fields.rolloutState,
-    rolloutStateReason: fields.rolloutStateReason,
-  };
-}
-
-function service(
-  deployments: Json[],
-  events: Array<[number, string]>,
-  counts = { running: 1, desired: 1 },
-): Json {
-  return {
-    serviceArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:service/${CLUSTER}/${SERVICE}`,
-    serviceName: SERVICE,
-    clusterArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/${CLUSTER}`,
-    status: "ACTIVE",
-    desiredCount: counts.desired,
-    runningCount: counts.running,
-    pendingCount: 0,
-    launchType: "FARGATE",
-    platformVersion: "LATEST",
-    platformFamily: "Linux",
-    taskDefinition: (deployments[0] as { taskDefinition: string }).taskDefinition,
-    deploymentConfiguration: {
-      deploymentCircuitBreaker: { enable: true, rollback: true },
-      maximumPercent: 200,
-      minimumHealthyPercent: 100,
-    },
-    deployments,
-    events: events.map(([at, message], i) => ({ id: `e-${i}`, createdAt: at, message })),
-    createdAt: T0 - 86_400,
-    createdBy: `arn:aws:iam::${ACCOUNT}:role/deployer`,
-    schedulingStrategy: "REPLICA",
-    deploymentController: { type: "ECS" },
-  };
-}
-
-const describeServicesOutput = (svc: Json): Json => ({ services: [svc], failures: [] });
-
-const newDeployment = (over: Partial<Parameters<typeof deployment>[0]> = {}): Json =>
-  deployment({
-    id: NEW_ID,
-    status: "PRIMARY",
-    taskDefinition: NEW_TD,
-    rolloutState: "COMPLETED",
-    rolloutStateReason: `ECS deployment ${NEW_ID} completed.`,
-    running: 1,
-    desired: 1,
-    createdAt: T0,
-    ...over,
-  });
-
-const COMPLETED = service(
-  [newDeployment()],
-  [[T0 + 120, `(service ${SERVICE}) has reached a steady state.`]],
-);
-const IN_PROGRESS = service(
-  [
-    newDeployment({
-      rolloutState: "IN_PROGRESS",
-      rolloutStateReason: `ECS deployment ${NEW_ID} in progress.`,
-      running: 0,
-    }),
-    deployment({
-      id: OLD_ID,
-      status: "ACTIVE",
-      taskDefinition: OLD_TD,
-      rolloutState: "COMPLETED",
-      rolloutStateReason: `ECS deployment ${OLD_ID} completed.`,
-      running: 1,
-      desired: 1,
-      createdAt: T0 - 3600,
-    }),
-  ],
-  [[T0 + 5, `(service ${SERVICE}) has started 1 tasks: (task ${STOPPED_TASK_ID}).`]],
-);
-
-/** What the circuit breaker leaves behind: a rollback PRIMARY of the old revision, ours FAILED beside it. */
-const ROLLED_BACK = service(
-  [
-    deployment({
-      id: ROLLBACK_ID,
-      status: "PRIMARY",
-      taskDefinition: OLD_TD,
-      rolloutState: "IN_PROGRESS",
-      rolloutStateReason: `ECS deployment circuit breaker: rolling back to deploymentId ${OLD_ID}.`,
-      running: 1,
-      desired: 1,
-      createdAt: T0 + 360,
-    }),
-    newDeployment({
-      status: "ACTIVE",
-      rolloutState: "FAILED",
-      rolloutStateReason: "ECS deployment circuit breaker: tasks failed to start.",
-      running: 0,
-      desired: 0,
-      failedTasks: 3,
-    }),
-  ],
-  [
-    [T0 + 360, `(service ${SERVICE}) rolling back to deployment ${OLD_ID}.`],
-    [T0 + 359, `(service ${SERVICE}) (deployment ${NEW_ID}) deployment failed: tasks failed to start.`],
-    [T0 + 5, `(service ${SERVICE}) has started 1 tasks: (task ${OLDER_TASK_ID}).`],
-  ],
-);
-
-const SECRETS_ERROR =
-  "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: " +
-  "unable to retrieve secret from asm: AccessDeniedException";
-
-function stoppedTask(id: string, stoppedAt: number, reason: string, containerReason?: string): Json {
-  return {
-    taskArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:task/${CLUSTER}/${id}`,
-    clusterArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/${CLUSTER}`,
-    taskDefinitionArn: NEW_TD,
-    group: `service:${SERVICE}`,
-    startedBy: NEW_ID,
-    launchType: "FARGATE",
-    lastStatus: "STOPPED",
-    desiredStatus: "STOPPED",
-    stopCode: "TaskFailedToStart",
-    stoppedReason: reason,
-    createdAt: stoppedAt - 40,
-    stoppingAt: stoppedAt - 2,
-    stoppedAt,
-    containers: [
-      {
-        containerArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:container/${CLUSTER}/${id}/c0`,
-        taskArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:task/${CLUSTER}/${id}`,
-        name: "voxpersona",
-        lastStatus: "STOPPED",
-        ...(containerReason === undefined ? {} : { reason: containerReason }),
-      },
-    ],
-  };
-}
-
-const STOPPED_TASKS = [
-  stoppedTask(OLDER_TASK_ID, T0 + 60, SECRETS_ERROR),
-  stoppedTask(STOPPED_TASK_ID, T0 + 340, SECRETS_ERROR, "CannotStartContainerError: secrets not injected"),
-];
-
-/** A fake whose DescribeServices answers `pages` in turn (the last one repeats). */
-async function ecsFake(pages: Json[]): Promise<AwsJsonFake> {
-  let next = 0;
-  return startAwsJsonFake(TARGET_PREFIX.ecs, {
-    DescribeServices: () => pages[Math.min(next++, pages.length - 1)],
-    ListTasks: () => ({ taskArns: STOPPED_TASKS.map((t) => t.taskArn) }),
-    DescribeTasks: (input: { tasks: string[] }) => ({
-      tasks: STOPPED_TASKS.filter((t) => input.tasks.includes(t.taskArn as string)),
-      failures: [],
-    }),
-  });
-}
+const ROOT = path.resolve(__dirname, "..", "..");
 
 // ---------------------------------------------------------------------------------------------------------
 // Running the command in-process (fake clock) and as a real process.
@@ -506,13 +309,14 @@ describe("verify-deploy", () => {
     ]);
   });
 
-  it("exits 2 from the real CLI on a bad command line, before reading outputs or calling ECS", async () => {
+  it("exits 2 on a bad command line, before reading outputs or calling ECS", async () => {
     fake = await ecsFake([describeServicesOutput(COMPLETED)]);
-    const r = await runCli(fake, ["--stack", "dev", "--timeout-seconds=-1"]);
+    const r = await run(fake, ["--stack", "dev", "--timeout-seconds=-1"]);
     assert.deepEqual(r, {
       code: EXIT.usage,
-      stdout: "",
-      stderr: `verify-deploy: --timeout-seconds must be a positive number of seconds (got "-1") (${USAGE})\n`,
+      stdout: [],
+      stderr: [`verify-deploy: --timeout-seconds must be a positive number of seconds (got "-1") (${USAGE})`],
+      slept: 0,
     });
     assert.deepEqual(fake.calls, []);
   });
@@ -546,98 +350,6 @@ describe("verify-deploy", () => {
         slept: 0,
       });
     }
-  });
-});
-
-describe("deployment verdicts", () => {
-  /** The service as the SDK hands it over, for the cases the CLI tests above do not drive. */
-  const sdkService = (over: Partial<Service>): Service => ({
-    serviceName: SERVICE,
-    status: "ACTIVE",
-    deployments: [],
-    events: [],
-    ...over,
-  });
-  const primary = (taskDefinition: string, rolloutStateReason: string, createdAt: Date) => ({
-    id: ROLLBACK_ID,
-    status: "PRIMARY",
-    taskDefinition,
-    rolloutState: "COMPLETED" as const,
-    rolloutStateReason,
-    runningCount: 1,
-    desiredCount: 1,
-    createdAt,
-  });
-
-  it("recognises a finished rollback whose failed deployment ECS already drained", () => {
-    const at = new Date((T0 + 360) * 1000);
-    const svc = sdkService({
-      deployments: [primary(OLD_TD, `ECS deployment ${ROLLBACK_ID} completed.`, at)],
-      events: [{ createdAt: at, message: `(service ${SERVICE}) rolling back to deployment ${OLD_ID}.` }],
-    });
-    assert.deepEqual(classifyDeployment(svc, TARGET), {
-      kind: "rolled-back",
-      reason:
-        `ECS rolled back service ${SERVICE} to voxpersona-dev:7 and already drained the deployment of ` +
-        `voxpersona-dev:8 ((service ${SERVICE}) rolling back to deployment ${OLD_ID}.)`,
-    });
-  });
-
-  it("calls a foreign task definition without any rollback trace someone else's deploy", () => {
-    const at = new Date((T0 + 7200) * 1000);
-    const svc = sdkService({
-      deployments: [primary(taskDefinition(9), `ECS deployment ${ROLLBACK_ID} completed.`, at)],
-      events: [
-        { createdAt: new Date(T0 * 1000), message: `(service ${SERVICE}) rolling back to deployment x.` },
-      ],
-    });
-    assert.deepEqual(classifyDeployment(svc, TARGET), {
-      kind: "failed",
-      reason:
-        `voxpersona-dev:8 is not among the deployments of service ${SERVICE}; its PRIMARY runs voxpersona-dev:9: ` +
-        "something else was deployed after this program's pulumi up",
-    });
-  });
-
-  it("fails an INACTIVE or DRAINING service", () => {
-    assert.deepEqual(classifyDeployment(sdkService({ status: "DRAINING" }), TARGET), {
-      kind: "failed",
-      reason: `service ${SERVICE} in cluster ${CLUSTER} is DRAINING (being deleted)`,
-    });
-    assert.equal(classifyDeployment(sdkService({ status: "INACTIVE" }), TARGET).kind, "failed");
-  });
-
-  it("waits while an older deployment is still draining", () => {
-    const at = new Date(T0 * 1000);
-    const svc = sdkService({
-      deployments: [
-        { ...primary(NEW_TD, "done", at), id: NEW_ID },
-        { id: OLD_ID, status: "ACTIVE", taskDefinition: OLD_TD, runningCount: 1, desiredCount: 0 },
-      ],
-    });
-    assert.deepEqual(classifyDeployment(svc, TARGET), {
-      kind: "in-progress",
-      reason:
-        `deployment ${NEW_ID} of voxpersona-dev:8 to service ${SERVICE} is COMPLETED but older deployments ` +
-        `are still active: ${OLD_ID} ACTIVE`,
-    });
-  });
-
-  it("shows only the newest events", () => {
-    const events = [1, 3, 2].map((n) => ({ createdAt: new Date((T0 + n) * 1000), message: `event ${n}` }));
-    const lines = formatFailureReport({
-      stack: "prod",
-      verdict: { kind: "failed", reason: "r" },
-      service: sdkService({ events }),
-      maxEvents: 2,
-    });
-    assert.deepEqual(lines, [
-      "prod: FAILED: r",
-      "deployments: none",
-      "events (newest 2 of 3):",
-      `  ${iso(T0 + 3)} event 3`,
-      `  ${iso(T0 + 2)} event 2`,
-    ]);
   });
 });
 
