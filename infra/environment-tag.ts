@@ -1,9 +1,12 @@
 /**
- * Puts an environment tag (`staging`, `prod`) on an image that already exists in ECR, by digest.
+ * Promotes an image that already exists in ECR, by digest: puts the environment tag (`staging`, `prod`) on
+ * it, with the promotion's slot tag and history tag (infra/release-tags.ts).
  *
- * The manifest is read with BatchGetImage and written back unchanged with PutImage, so the tag lands on the
- * same manifest: no rebuild, no new digest. The release repository's lifecycle policy never expires an
- * image an environment tag points at, so an image a stack runs outlives the stack that built it.
+ * The manifest is read with BatchGetImage and written back unchanged with PutImage, once per tag, so every
+ * tag lands on the same manifest: no rebuild, no new digest. The release repository's lifecycle policy
+ * never expires an image an environment tag or a slot points at, and each promotion takes the slot of the
+ * oldest of the environment's last `keepHistory` promotions (round-robin; the resource's state remembers the
+ * last slot): the image a stack runs, and the ones it ran before, outlive the stack that built them.
  *
  * The provider is a dynamic provider: the SDK serializes the provider object with everything its functions
  * capture, and Pulumi's dynamic-provider host loads that text with `require-from-string` into a module that
@@ -23,6 +26,8 @@ import {
   ECR_REPOSITORY_PATTERN,
   IMAGE_TAG_PATTERN,
 } from "./patterns";
+import { KEEP_HISTORY } from "./registry/defaults";
+import { nextSlot, promotionTags, promotionTime } from "./release-tags";
 
 /** The subset of the ECR API this needs (the AWS SDK client in production, a fake in tests). */
 export interface EcrApi {
@@ -53,6 +58,13 @@ export interface TagRequest {
   readonly tag: string;
 }
 
+export interface TagsRequest {
+  readonly repositoryName: string;
+  readonly digest: string;
+  /** Written in this order. */
+  readonly tags: readonly string[];
+}
+
 /** Every manifest type BuildKit or docker push may have produced (ECR answers only with accepted types). */
 const mediaTypes = [
   "application/vnd.oci.image.manifest.v1+json",
@@ -61,8 +73,8 @@ const mediaTypes = [
   "application/vnd.docker.distribution.manifest.list.v2+json",
 ];
 
-/** Tags `digest` with `tag`; idempotent. Returns the digest the tag points at (always `digest`). */
-async function tagByDigest(ecr: EcrApi, req: TagRequest): Promise<string> {
+/** Tags `digest` with each of `tags`, in order; idempotent. Returns the digest they point at (`digest`). */
+async function tagsByDigest(ecr: EcrApi, req: TagsRequest): Promise<string> {
   const got = await ecr.batchGetImage({
     repositoryName: req.repositoryName,
     imageIds: [{ imageDigest: req.digest }],
@@ -77,24 +89,31 @@ async function tagByDigest(ecr: EcrApi, req: TagRequest): Promise<string> {
         `${req.repositoryName}).`,
     );
   }
-  try {
-    const put = await ecr.putImage({
-      repositoryName: req.repositoryName,
-      imageManifest: image.imageManifest,
-      imageManifestMediaType: image.imageManifestMediaType,
-      imageTag: req.tag,
-      // Passing the digest makes ECR refuse a manifest that would hash differently.
-      imageDigest: req.digest,
-    });
-    const digest = put.image?.imageId?.imageDigest ?? req.digest;
-    if (digest !== req.digest) {
-      throw new Error(`ECR stored tag "${req.tag}" on ${digest}, expected ${req.digest}`);
+  for (const tag of req.tags) {
+    try {
+      const put = await ecr.putImage({
+        repositoryName: req.repositoryName,
+        imageManifest: image.imageManifest,
+        imageManifestMediaType: image.imageManifestMediaType,
+        imageTag: tag,
+        // Passing the digest makes ECR refuse a manifest that would hash differently.
+        imageDigest: req.digest,
+      });
+      const digest = put.image?.imageId?.imageDigest ?? req.digest;
+      if (digest !== req.digest) {
+        throw new Error(`ECR stored tag "${tag}" on ${digest}, expected ${req.digest}`);
+      }
+    } catch (err) {
+      // The tag already points at this very manifest: nothing to do.
+      if ((err as { name?: string }).name !== "ImageAlreadyExistsException") throw err;
     }
-  } catch (err) {
-    // The tag already points at this very manifest: nothing to do.
-    if ((err as { name?: string }).name !== "ImageAlreadyExistsException") throw err;
   }
   return req.digest;
+}
+
+/** Tags `digest` with `tag`; idempotent. Returns the digest the tag points at (always `digest`). */
+async function tagByDigest(ecr: EcrApi, req: TagRequest): Promise<string> {
+  return tagsByDigest(ecr, { repositoryName: req.repositoryName, digest: req.digest, tags: [req.tag] });
 }
 
 /** The digest `tag` points at now, or undefined when the tag does not exist. */
@@ -135,6 +154,12 @@ export interface EnvironmentTagInputs {
    * @default required
    */
   readonly tag: pulumi.Input<string>;
+  /**
+   * How many slot tags (`<tag>-slot-<i>`) the environment's promotions take in turn: its last that many
+   * promoted images stay protected from expiry (`voxpersona:registry.keepHistory`, 1-10).
+   * @default required
+   */
+  readonly keepHistory: pulumi.Input<number>;
 }
 
 export interface TagState {
@@ -142,6 +167,12 @@ export interface TagState {
   readonly repositoryName: string;
   readonly digest: string;
   readonly tag: string;
+  /** Absent in state written before promotion slots existed (its next update adopts the digest). */
+  readonly keepHistory?: number;
+  /** The slot the last promotion took. */
+  readonly slot?: number;
+  /** The history tag the last promotion put (`prod-20261129T231600Z`). */
+  readonly historyTag?: string;
 }
 
 /** Loads the AWS SDK inside the host; credentials and endpoint come from the same environment as aws's. */
@@ -151,18 +182,32 @@ function ecrClient(region: string): EcrApi {
   return new ECR({ region }) as unknown as EcrApi;
 }
 
-function stateOf(inputs: TagState): TagState {
+/** The state: the inputs, and the last promotion's slot and history tag when there was one. */
+function stateOf(inputs: TagState, slot?: number, historyTag?: string): TagState {
   return {
     region: inputs.region,
     repositoryName: inputs.repositoryName,
     digest: inputs.digest,
     tag: inputs.tag,
+    ...(inputs.keepHistory === undefined ? {} : { keepHistory: inputs.keepHistory }),
+    ...(slot === undefined ? {} : { slot }),
+    ...(historyTag === undefined ? {} : { historyTag }),
   };
 }
 
-async function putTag(inputs: TagState): Promise<pulumi.dynamic.CreateResult> {
-  await tagByDigest(ecrClient(inputs.region), inputs);
-  return { id: `${inputs.repositoryName}:${inputs.tag}`, outs: stateOf(inputs) };
+/**
+ * One promotion: the slot after the previous promotion's, then the slot tag, a new history tag and the
+ * environment tag, all on the digest (infra/release-tags.ts: protection first).
+ */
+async function promote(inputs: TagState, previous: TagState | undefined): Promise<TagState> {
+  const slot = nextSlot(previous?.slot, inputs.keepHistory as number);
+  const tags = promotionTags(inputs.tag, slot, promotionTime(new Date(), inputs.tag, previous?.historyTag));
+  await tagsByDigest(ecrClient(inputs.region), {
+    repositoryName: inputs.repositoryName,
+    digest: inputs.digest,
+    tags,
+  });
+  return stateOf(inputs, slot, tags[1]);
 }
 
 // The provider validates its own inputs (a program bug or a hand-edited state must not reach PutImage).
@@ -173,12 +218,20 @@ function inputFailures(news: Record<string, unknown>): pulumi.dynamic.CheckFailu
     ["digest", DIGEST_PATTERN, DIGEST_WORDS],
     ["tag", IMAGE_TAG_PATTERN, "an image tag"],
   ];
-  return rules
+  const failures = rules
     .filter(([key, pattern]) => typeof news[key] !== "string" || !pattern.test(news[key] as string))
     .map(([key, , what]) => ({
       property: key,
       reason: `${key} must be ${what} (got ${JSON.stringify(news[key])})`,
     }));
+  const keep = news.keepHistory;
+  if (!Number.isInteger(keep) || (keep as number) < KEEP_HISTORY.min || (keep as number) > KEEP_HISTORY.max) {
+    failures.push({
+      property: "keepHistory",
+      reason: `keepHistory must be an integer from ${KEEP_HISTORY.min} to ${KEEP_HISTORY.max} (got ${JSON.stringify(keep)})`,
+    });
+  }
+  return failures;
 }
 
 const provider: pulumi.dynamic.ResourceProvider = {
@@ -186,26 +239,32 @@ const provider: pulumi.dynamic.ResourceProvider = {
     return { inputs: news, failures: inputFailures(news) };
   },
   async diff(_id: string, olds: TagState, news: TagState) {
-    const changes = (["region", "repositoryName", "digest", "tag"] as const).filter(
+    const changes = (["region", "repositoryName", "digest", "tag", "keepHistory"] as const).filter(
       (k) => olds[k] !== news[k],
     );
     return {
       changes: changes.length > 0,
-      // A different repository or tag is a different tag; a new digest moves the same tag.
-      replaces: changes.filter((k) => k !== "digest"),
+      // A different repository or tag is a different tag; a new digest moves the same tag (a promotion), a
+      // new keepHistory only changes the slots the next promotions take.
+      replaces: changes.filter((k) => k !== "digest" && k !== "keepHistory"),
       deleteBeforeReplace: false,
     };
   },
   async create(inputs: TagState) {
-    return putTag(inputs);
+    return { id: `${inputs.repositoryName}:${inputs.tag}`, outs: await promote(inputs, undefined) };
   },
-  async update(_id: string, _olds: TagState, news: TagState) {
-    return { outs: (await putTag(news)).outs };
+  // A new digest is a promotion (or a rollback: a promotion of an older digest). So is the first update of a
+  // state from before slots existed: the digest it runs takes slot 0. Otherwise only keepHistory changed.
+  async update(_id: string, olds: TagState, news: TagState) {
+    if (olds.digest !== news.digest || olds.slot === undefined) return { outs: await promote(news, olds) };
+    return { outs: stateOf(news, olds.slot, olds.historyTag) };
   },
   // `pulumi refresh` sees a tag someone moved (the next `up` moves it back) or removed (it is re-created).
   async read(id: string, props: TagState) {
     const digest = await digestOfTag(ecrClient(props.region), props.repositoryName, props.tag);
-    return digest === undefined ? { id: "", props: {} } : { id, props: { ...stateOf(props), digest } };
+    return digest === undefined
+      ? { id: "", props: {} }
+      : { id, props: { ...stateOf(props, props.slot, props.historyTag), digest } };
   },
   // Removing the tag could delete the image (ECR deletes an image with its last tag); the tag stays and the
   // next promotion moves it.
@@ -218,9 +277,20 @@ export class EnvironmentTag extends pulumi.dynamic.Resource {
   declare public readonly digest: pulumi.Output<string>;
   declare public readonly tag: pulumi.Output<string>;
   declare public readonly repositoryName: pulumi.Output<string>;
+  /** The slot the last promotion took (`<tag>-slot-<slot>`). */
+  declare public readonly slot: pulumi.Output<number>;
+  /** The last promotion's history tag. */
+  declare public readonly historyTag: pulumi.Output<string>;
 
   constructor(name: string, args: EnvironmentTagInputs, opts?: pulumi.CustomResourceOptions) {
-    super(provider, name, { ...args }, opts, "environment-tag", "EnvironmentTag");
+    super(
+      provider,
+      name,
+      { slot: undefined, historyTag: undefined, ...args },
+      opts,
+      "environment-tag",
+      "EnvironmentTag",
+    );
   }
 }
 

@@ -95,9 +95,15 @@ export interface StagePlan<Ref = string> {
   readonly target: StageName;
   /** Stages that must be built (and their cache exported) before this one. */
   readonly dependsOn: readonly StageName[];
-  /** Cache refs to read, most specific first: own ref, then upstream stages', this scope then main. */
+  /**
+   * Cache refs to read, most specific first: own ref, then upstream stages', this scope (a PR's, in the PR
+   * cache repositories) then main's (in the cache repositories).
+   */
   readonly cacheFrom: readonly Ref[];
-  /** The single ref this stage's cache is exported to (always the build's own scope). */
+  /**
+   * The single ref this stage's cache is exported to: always the build's own scope, in the cache repository
+   * for the main scope and in the PR cache repository for any other.
+   */
   readonly cacheTo: Ref;
   /** Build args this stage (and its ancestors) read. */
   readonly buildArgs: Readonly<Record<string, string>>;
@@ -116,13 +122,38 @@ export interface BuildPlan<Ref = string> {
   readonly tags: readonly Ref[];
 }
 
-/** Where a stage's cache lives: one cache repository per stage (`<repository>/cache/<stage>`). */
+/**
+ * Where a stage's main-scope cache lives: one cache repository per stage (`<repository>/cache/<stage>`).
+ * Only main builds write it; every build reads it, and `pulumi up --stack dev` (a release) imports it.
+ */
 export function cacheRepositoryUrl(repository: string, stage: StageName): string {
   return `${repository}/cache/${stage}`;
 }
 
-export function cacheRef(repositoryUrl: string, stage: StageName, scope: string): string {
-  return `${cacheRepositoryUrl(repositoryUrl, stage)}:${scope}`;
+/**
+ * Where a stage's cache lives for every other scope (a pull request's `pr-<n>`): one PR cache repository per
+ * stage (`<repository>/cache-pr/<stage>`). Separate repositories, so the role pull requests build with may
+ * push to these and nothing else: a pull request can never write a cache a release build imports.
+ */
+export function prCacheRepositoryUrl(repository: string, stage: StageName): string {
+  return `${repository}/cache-pr/${stage}`;
+}
+
+/** The cache repository a scope lives in: the cache repository for the main scope, else the PR one. */
+export function scopeCacheRepositoryUrl(
+  repository: string,
+  stage: StageName,
+  scope: string,
+  mainScope: string,
+): string {
+  return scope === mainScope
+    ? cacheRepositoryUrl(repository, stage)
+    : prCacheRepositoryUrl(repository, stage);
+}
+
+/** A stage's cache ref in a scope: `<repository>/cache/<stage>:main`, `<repository>/cache-pr/<stage>:pr-42`. */
+export function cacheRef(repositoryUrl: string, stage: StageName, scope: string, mainScope: string): string {
+  return `${scopeCacheRepositoryUrl(repositoryUrl, stage, scope, mainScope)}:${scope}`;
 }
 
 /** A stage and all stages it is built from, nearest first, without duplicates. */
@@ -137,7 +168,11 @@ export function stageClosure(stage: StageName): StageName[] {
   return seen;
 }
 
-/** Refs to import for `stage`: every stage of its closure in this scope, then the same in the main scope. */
+/**
+ * Refs to import for `stage`: every stage of its closure in this scope, then the same in the main scope. A
+ * PR build reads its own refs (PR cache repositories) first, then main's; a main build reads main's only,
+ * never a PR cache repository.
+ */
 export function cacheFromRefs(
   repositoryUrl: string,
   stage: StageName,
@@ -145,7 +180,7 @@ export function cacheFromRefs(
   mainScope: string,
 ): string[] {
   const scopes = scope === mainScope ? [scope] : [scope, mainScope];
-  return scopes.flatMap((s) => stageClosure(stage).map((st) => cacheRef(repositoryUrl, st, s)));
+  return scopes.flatMap((s) => stageClosure(stage).map((st) => cacheRef(repositoryUrl, st, s, mainScope)));
 }
 
 /** Build args for a stage: the args of its closure, defaults overridden by `overrides`. */
@@ -184,7 +219,7 @@ function checkPlanInput(input: PlanInput): void {
 
 /**
  * Computes the whole plan once, with every registry reference given to `at` as its suffix of the release
- * repository URL (`/cache/final:main`, `:dev`). Everything else is a plain value.
+ * repository URL (`/cache/final:main`, `/cache-pr/final:pr-42`, `:dev`). Everything else is a plain value.
  * @throws on input the Dockerfile cannot take (unknown arg, bad tag)
  */
 export function planFor<Ref>(input: PlanInput, at: (suffix: string) => Ref): BuildPlan<Ref> {
@@ -199,7 +234,7 @@ export function planFor<Ref>(input: PlanInput, at: (suffix: string) => Ref): Bui
     dependsOn: STAGE_DEPENDENCIES[stage],
     // With an empty repository URL a ref is its own suffix.
     cacheFrom: cacheFromRefs("", stage, input.cacheScope, input.mainScope).map(at),
-    cacheTo: at(cacheRef("", stage, input.cacheScope)),
+    cacheTo: at(cacheRef("", stage, input.cacheScope, input.mainScope)),
     buildArgs: stageBuildArgs(stage, overrides),
     platform: input.platform,
     context: input.context,

@@ -18,13 +18,72 @@ export function isEnvironment(name: string): name is EnvironmentTag {
   return (ENVIRONMENT_TAGS as readonly string[]).includes(name);
 }
 
+/** What a stack is in the promotion chain: the one that builds, or one that promotes its upstream's digest. */
+export type ChainLink =
+  { readonly role: "build" } | { readonly role: "promote"; readonly upstream: EnvironmentTag };
+
 /**
- * The stack a stack promotes from: the environment before it (`dev` for `staging`, `staging` for `prod`);
- * `dev` for `dev` itself and for a name that is no environment (it only ever names an example then).
+ * The promotion chain, the one place that says it: dev builds; staging runs only the digest dev runs; prod
+ * only the digest staging runs. Config that says otherwise (prod with role build, prod promoting dev, a
+ * cycle) is refused before anything is declared (infra/config/rules.ts).
  */
-export function upstreamOf(stack: string): string {
-  const i = ENVIRONMENT_TAGS.indexOf(stack as EnvironmentTag);
-  return ENVIRONMENT_TAGS[Math.max(i - 1, 0)];
+export const CHAIN: Readonly<Record<EnvironmentTag, ChainLink>> = {
+  dev: { role: "build" },
+  staging: { role: "promote", upstream: "dev" },
+  prod: { role: "promote", upstream: "staging" },
+};
+
+/** The chain in words: `dev builds, staging promotes dev, prod promotes staging`. */
+export const CHAIN_WORDS = ENVIRONMENT_TAGS.map((stack) => {
+  const link = CHAIN[stack];
+  return link.role === "build" ? `${stack} builds` : `${stack} promotes ${link.upstream}`;
+}).join(", ");
+
+/**
+ * The stack a stack promotes from (`dev` for `staging`, `staging` for `prod`); `dev` for `dev` itself and
+ * for a name that is no environment (it only ever names an example then).
+ */
+export function upstreamOf(stack: string): EnvironmentTag {
+  const link = isEnvironment(stack) ? CHAIN[stack] : undefined;
+  return link?.role === "promote" ? link.upstream : ENVIRONMENT_TAGS[0];
+}
+
+/** One part of a stack name: an organization, project or stack (Pulumi's characters). */
+const NAME_PART = /^[A-Za-z0-9_.-]+$/;
+
+/**
+ * Why `name` (a promote stack's `voxpersona:upstreamStack`) does not name `stack`'s upstream in the chain,
+ * or undefined when it does. Accepted are the forms `qualifyStackName` qualifies: `<upstream>`,
+ * `<project>/<upstream>` and `<org>/<project>/<upstream>`, with `project` this project.
+ */
+export function upstreamNameProblem(
+  name: string,
+  stack: EnvironmentTag,
+  project: string,
+): string | undefined {
+  const link = CHAIN[stack];
+  if (link.role !== "promote") return `names an upstream, but ${stack} builds and has none`;
+  if (name === "") return "is empty";
+  const parts = name.split("/");
+  if (parts.length > 3) {
+    return `is not a stack name: it has ${parts.length} parts, a stack name at most 3 (<org>/<project>/<stack>)`;
+  }
+  const bad = parts.find((p) => p === "" || p === "." || p === ".." || !NAME_PART.test(p));
+  if (bad === "") return "is not a stack name: it has an empty part";
+  if (bad === "." || bad === "..") return `is not a stack name: "${bad}" is a path step, not a name`;
+  if (bad !== undefined) {
+    return `is not a stack name: "${bad}" is not a name (letters, digits, "_", "." and "-")`;
+  }
+  const named = parts[parts.length - 1];
+  const namedProject = parts.length > 1 ? parts[parts.length - 2] : project;
+  if (namedProject !== project) return `names a stack of project "${namedProject}", not of this project`;
+  if (named === link.upstream) return undefined;
+  if (named === stack) return `names ${stack} itself`;
+  if (!isEnvironment(named)) return `names "${named}", which is no stack of the chain`;
+  const order = (s: EnvironmentTag) => ENVIRONMENT_TAGS.indexOf(s);
+  return order(named) > order(stack)
+    ? `names ${named}, which comes after ${stack} in the chain: a cycle`
+    : `names ${named}, which skips ${ENVIRONMENT_TAGS.slice(order(named) + 1, order(stack)).join(", ")}`;
 }
 
 /** The stack output a promote stack reads from its upstream. */

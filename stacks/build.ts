@@ -53,5 +53,9 @@ export async function buildStack(config: StackConfig) {
     repositoryUrl: registry.repositoryUrl,
     ...serviceOutputs(service),
     cacheRefs: image.cacheRefs,
+    // The repositories pull requests write their cache to: the pull-request role's push permission names
+    // exactly these (README, "CI trust boundary (OIDC)").
+    prCacheRepositoryUrls: registry.prCacheRepositoryUrls,
+    prCacheRepositoryArns: registry.prCacheRepositoryArns,
   };
 }

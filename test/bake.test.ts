@@ -43,6 +43,13 @@ describe("npm run bake", () => {
     assert.deepEqual(file.target.final["cache-to"], [
       `type=registry,ref=${REGISTRY}/cache/final:main,mode=max,image-manifest=true,oci-mediatypes=true`,
     ]);
+    // The main scope reads main's cache only, never a PR cache repository.
+    assert.deepEqual(file.target.final["cache-from"], [
+      `type=registry,ref=${REGISTRY}/cache/final:main`,
+      `type=registry,ref=${REGISTRY}/cache/python-deps:main`,
+      `type=registry,ref=${REGISTRY}/cache/system-base:main`,
+      `type=registry,ref=${REGISTRY}/cache/ml-models:main`,
+    ]);
   });
 
   it("takes scope, context, build args, tag and push", () => {
@@ -66,9 +73,21 @@ describe("npm run bake", () => {
     assert.equal(file.target["python-deps"].args.TORCH_PACKAGES, "");
     assert.equal(file.target.final.dockerfile, "../../../docker/Dockerfile");
     assert.deepEqual(file.target["system-base"]["cache-from"], [
-      `type=registry,ref=${REGISTRY}/cache/system-base:pr-7`,
+      `type=registry,ref=${REGISTRY}/cache-pr/system-base:pr-7`,
       `type=registry,ref=${REGISTRY}/cache/system-base:main`,
     ]);
+    assert.deepEqual(file.target["python-deps"]["cache-from"], [
+      `type=registry,ref=${REGISTRY}/cache-pr/python-deps:pr-7`,
+      `type=registry,ref=${REGISTRY}/cache-pr/system-base:pr-7`,
+      `type=registry,ref=${REGISTRY}/cache/python-deps:main`,
+      `type=registry,ref=${REGISTRY}/cache/system-base:main`,
+    ]);
+    assert.deepEqual(
+      STAGES.map((stage) => file.target[stage]["cache-to"]),
+      STAGES.map((stage) => [
+        `type=registry,ref=${REGISTRY}/cache-pr/${stage}:pr-7,mode=max,image-manifest=true,oci-mediatypes=true`,
+      ]),
+    );
     assert.deepEqual(file.target.final.output, [
       `type=image,"name=${REGISTRY}:dev,${REGISTRY}:git-abc",push=true,store=false`,
     ]);
@@ -127,7 +146,7 @@ describe("npm run bake", () => {
     assert.equal(cli.stdout.at(-1), "\n");
     assert.equal(
       JSON.parse(cli.stdout).target.final["cache-to"][0].split(",")[1],
-      `ref=${REGISTRY}/cache/final:pr-7`,
+      `ref=${REGISTRY}/cache-pr/final:pr-7`,
     );
   });
 });

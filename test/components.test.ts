@@ -91,7 +91,7 @@ describe("Registry", () => {
     assert.equal(release?.inputs.name, "voxpersona");
     assert.deepEqual(
       release?.inputs.imageTagMutabilityExclusionFilters.map((f: { filter: string }) => f.filter),
-      ["dev", "staging", "prod"],
+      ["dev", "staging", "prod", "staging-slot-*", "prod-slot-*"],
     );
     assert.deepEqual(release?.inputs.imageScanningConfiguration, { scanOnPush: true });
     assert.deepEqual(
@@ -99,7 +99,11 @@ describe("Registry", () => {
         .filter((x) => x.type === "aws:ecr/repository:Repository")
         .map((x) => x.inputs.name)
         .sort(),
-      ["voxpersona", ...STAGES.map((s) => `voxpersona/cache/${s}`)].sort(),
+      [
+        "voxpersona",
+        ...STAGES.map((s) => `voxpersona/cache/${s}`),
+        ...STAGES.map((s) => `voxpersona/cache-pr/${s}`),
+      ].sort(),
     );
     const lifecycle = JSON.parse(recorded.find((x) => x.name === "reg-cache-final-lifecycle")?.inputs.policy);
     assert.deepEqual(lifecycle.rules[0].selection.tagPatternList, ["main"]);

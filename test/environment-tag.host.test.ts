@@ -3,10 +3,14 @@
  * SDK serialized for the staging stack's EnvironmentTag (taken from the program's registration under
  * mocks), loaded by Pulumi's own dynamic-provider host in a child process and driven over gRPC. The host's
  * AWS SDK talks AWS JSON 1.1 to a loopback ECR fake (endpoint from AWS_ENDPOINT_URL_ECR, the SDK's own
- * override), so every request is the one real ECR would receive.
+ * override), so every request is the one real ECR would receive. The fake's repository is immutable but for
+ * the program's own exclusion filters (`mutableTagFilters`), as the Registry creates it: a promotion that
+ * moved a history or build tag would be refused there as in ECR.
  */
 import { strict as assert } from "node:assert";
 import { MANIFEST_MEDIA_TYPES } from "../infra/environment-tag";
+import { ENVIRONMENT_TAGS } from "../infra/promotion";
+import { historyTime, mutableTagFilters } from "../infra/release-tags";
 import { AwsJsonFake, FAKE_AWS_ENV } from "./helpers/aws-json-fake";
 import { DynamicHost, startDynamicHost } from "./helpers/dynamic-host";
 import { MemoryStore, startEcrFake } from "./helpers/ecr-fake";
@@ -55,7 +59,7 @@ describe("EnvironmentTag provider in Pulumi's dynamic-provider host", function (
     assert.equal(run.error, undefined, run.error?.stack);
     providerText = ofType(run, "pulumi-nodejs:dynamic/environment-tag:EnvironmentTag")[0].inputs.__provider;
     assert.equal(typeof providerText, "string");
-    ecr = await startEcrFake(store);
+    ecr = await startEcrFake(store, { mutableTags: mutableTagFilters(ENVIRONMENT_TAGS) });
     host = await startDynamicHost({ ...FAKE_AWS_ENV, AWS_ENDPOINT_URL_ECR: ecr.endpoint }, ROOT);
   });
 
@@ -70,11 +74,40 @@ describe("EnvironmentTag provider in Pulumi's dynamic-provider host", function (
     repositoryName: "voxpersona",
     digest,
     tag: "staging",
+    keepHistory: 5,
     ...extra,
   });
+  /** The state a promotion left: the inputs, the slot it took, its history tag. */
+  const state = (digest: string, slot: number, historyTag: string) => ({
+    ...props(digest),
+    slot,
+    historyTag,
+  });
+  /**
+   * The newest history tag the repository holds: a state's last promotion (the provider records the next one
+   * at least a second later, so two promotions never share a history tag).
+   */
+  const lastHistory = () =>
+    [...store.tags.keys()]
+      .map((k) => k.slice("voxpersona:".length))
+      .filter((t) => historyTime(t, "staging") !== undefined)
+      .sort()
+      .at(-1) as string;
+  /** The PutImage calls since `calls` was emptied: [tag, digest]. */
+  const puts = () =>
+    ecr.calls.filter((c) => c.operation === "PutImage").map((c) => [c.input.imageTag, c.input.imageDigest]);
+  /** Checks a history tag: staging-<UTC second>, no earlier than `from` (a second of slack for rounding). */
+  const assertHistoryTag = (tag: unknown, from: number) => {
+    assert.match(String(tag), /^staging-\d{8}T\d{6}Z$/);
+    const at = historyTime(String(tag), "staging")?.getTime() ?? 0;
+    assert.ok(at >= from - 1000 && at <= Date.now() + 10_000, `${String(tag)} is the promotion's time`);
+  };
 
   it("checks its inputs and names each bad one", async () => {
     assert.deepEqual((await host.check(URN, {}, props(d1))).failures, []);
+    assert.deepEqual((await host.check(URN, {}, props(d1, { keepHistory: 11 }))).failures, [
+      { property: "keepHistory", reason: "keepHistory must be an integer from 1 to 10 (got 11)" },
+    ]);
     assert.deepEqual((await host.check(URN, {}, props("latest", { tag: "Prod!" }))).failures, [
       {
         property: "digest",
@@ -92,25 +125,35 @@ describe("EnvironmentTag provider in Pulumi's dynamic-provider host", function (
     );
   });
 
+  let first: { id: string; properties: Record<string, unknown> };
+
   it("creates the tag on the very manifest of the digest, with every accepted media type", async () => {
     ecr.calls.length = 0;
-    const created = await host.create(URN, props(d1));
-    assert.equal(created.id, "voxpersona:staging");
-    assert.equal(created.properties.digest, d1);
-    assert.equal(store.tags.get("voxpersona:staging"), d1);
+    const from = Date.now();
+    first = await host.create(URN, props(d1));
+    const history = first.properties.historyTag;
+    assertHistoryTag(history, from);
+    assert.equal(first.id, "voxpersona:staging");
+    assert.deepEqual(first.properties, state(d1, 0, String(history)));
+    // The slot first (the image is protected from then on), the history tag, then the environment tag.
     assert.deepEqual(
-      ecr.calls.map((c) => [c.operation, c.contentType]),
+      ecr.calls.map((c) => [c.operation, c.contentType, c.input.imageTag]),
       [
-        ["BatchGetImage", "application/x-amz-json-1.1"],
-        ["PutImage", "application/x-amz-json-1.1"],
+        ["BatchGetImage", "application/x-amz-json-1.1", undefined],
+        ["PutImage", "application/x-amz-json-1.1", "staging-slot-0"],
+        ["PutImage", "application/x-amz-json-1.1", history],
+        ["PutImage", "application/x-amz-json-1.1", "staging"],
       ],
     );
+    for (const tag of ["staging-slot-0", String(history), "staging"]) {
+      assert.equal(store.tags.get(`voxpersona:${tag}`), d1, tag);
+    }
     assert.deepEqual(ecr.calls[0].input, {
       repositoryName: "voxpersona",
       imageIds: [{ imageDigest: d1 }],
       acceptedMediaTypes: MANIFEST_MEDIA_TYPES,
     });
-    assert.deepEqual(ecr.calls[1].input, {
+    assert.deepEqual(ecr.calls[3].input, {
       repositoryName: "voxpersona",
       imageManifest: manifest("1"),
       imageManifestMediaType: OCI,
@@ -136,39 +179,119 @@ describe("EnvironmentTag provider in Pulumi's dynamic-provider host", function (
       replaces: ["tag"],
       deleteBeforeReplace: false,
     });
+    assert.deepEqual(await host.diff(URN, "voxpersona:staging", props(d1), props(d1, { keepHistory: 3 })), {
+      changes: "some",
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
   });
 
-  it("updates to a new digest with PutImage of that digest (the second promotion, or a rollback)", async () => {
+  it("updates to a new digest with PutImage of that digest in the next slot (the second promotion)", async () => {
     ecr.calls.length = 0;
     const manifests = store.manifests.size;
-    const updated = await host.update(URN, "voxpersona:staging", props(d1), props(d2));
-    assert.equal(updated.digest, d2);
-    assert.equal(store.tags.get("voxpersona:staging"), d2);
+    const updated = await host.update(URN, "voxpersona:staging", first.properties, props(d2));
+    const history = String(updated.historyTag);
+    assertHistoryTag(history, 0);
+    assert.ok(history > String(first.properties.historyTag), "a later history tag, never the same one");
+    assert.deepEqual(updated, state(d2, 1, history));
     assert.equal(store.manifests.size, manifests, "no new manifest, no new digest");
     assert.deepEqual(
       ecr.calls.map((c) => [c.operation, c.input.imageDigest ?? c.input.imageIds]),
-      [
-        ["BatchGetImage", [{ imageDigest: d2 }]],
-        ["PutImage", d2],
-      ],
+      [["BatchGetImage", [{ imageDigest: d2 }]], ...Array(3).fill(["PutImage", d2])],
     );
-    // Rolling back moves the same tag back.
-    await host.update(URN, "voxpersona:staging", props(d2), props(d1));
-    assert.equal(store.tags.get("voxpersona:staging"), d1);
+    assert.deepEqual(puts(), [
+      ["staging-slot-1", d2],
+      [history, d2],
+      ["staging", d2],
+    ]);
+    // d1 keeps its slot and history tag: the rollback target stays protected.
+    assert.equal(store.tags.get("voxpersona:staging-slot-0"), d1);
+    assert.equal(store.tags.get(`voxpersona:${String(first.properties.historyTag)}`), d1);
   });
 
-  it("re-running an update whose tag is already in place succeeds (ImageAlreadyExistsException)", async () => {
+  it("rolls back as a promotion of the older digest: next slot, new history tag; slots wrap after keepHistory", async () => {
+    let olds = state(d2, 1, lastHistory());
+    const slots: unknown[] = [];
+    // d1, d2, d1, d2: slots 2, 3, 4, then 0 again (keepHistory 5), each a PutImage the fake lets move.
+    for (const digest of [d1, d2, d1, d2]) {
+      const outs = await host.update(URN, "voxpersona:staging", olds, props(digest));
+      slots.push(outs.slot);
+      olds = outs as typeof olds;
+      assert.equal(store.tags.get("voxpersona:staging"), digest);
+      assert.equal(store.tags.get(`voxpersona:staging-slot-${String(outs.slot)}`), digest);
+    }
+    assert.deepEqual(slots, [2, 3, 4, 0]);
+  });
+
+  it("with fewer slots, takes the next one modulo keepHistory; a keepHistory change alone tags nothing", async () => {
     ecr.calls.length = 0;
-    assert.equal((await host.update(URN, "voxpersona:staging", props(d1), props(d1))).digest, d1);
-    assert.equal(ecr.calls[1].operation, "PutImage");
-    assert.equal(store.tags.get("voxpersona:staging"), d1);
+    const olds = state(d1, 4, lastHistory());
+    assert.deepEqual(await host.update(URN, "voxpersona:staging", olds, props(d1, { keepHistory: 3 })), {
+      ...olds,
+      keepHistory: 3,
+    });
+    assert.deepEqual(ecr.calls, []);
+    const outs = await host.update(
+      URN,
+      "voxpersona:staging",
+      { ...olds, keepHistory: 3 },
+      props(d2, { keepHistory: 3 }),
+    );
+    assert.equal(outs.slot, 2);
+  });
+
+  it("adopts the digest of a state from before slots: its first update promotes it to slot 0", async () => {
+    ecr.calls.length = 0;
+    // prod's state, as the provider before slots wrote it: no keepHistory, slot or history tag.
+    const legacy = {
+      __provider: providerText,
+      region: "eu-central-1",
+      repositoryName: "voxpersona",
+      digest: d1,
+      tag: "prod",
+    };
+    store.tags.set("voxpersona:prod", d1);
+    const outs = await host.update(URN, "voxpersona:prod", legacy, props(d1, { tag: "prod" }));
+    assert.match(String(outs.historyTag), /^prod-\d{8}T\d{6}Z$/);
+    assert.deepEqual(outs, { ...props(d1, { tag: "prod" }), slot: 0, historyTag: outs.historyTag });
+    assert.deepEqual(puts(), [
+      ["prod-slot-0", d1],
+      [outs.historyTag, d1],
+      ["prod", d1],
+    ]);
+  });
+
+  it("a retried promotion whose tags are already in place succeeds (ImageAlreadyExistsException)", async () => {
+    store.tags.set("voxpersona:staging-slot-3", d2);
+    store.tags.set("voxpersona:staging", d2);
+    ecr.calls.length = 0;
+    const outs = await host.update(URN, "voxpersona:staging", state(d1, 2, lastHistory()), props(d2));
+    assert.equal(outs.slot, 3);
+    assert.deepEqual(puts(), [
+      ["staging-slot-3", d2],
+      [outs.historyTag, d2],
+      ["staging", d2],
+    ]);
+    assert.equal(store.tags.get("voxpersona:staging"), d2);
+  });
+
+  it("never moves a history tag: each still names the digest it recorded (the fake refuses a move, as ECR)", async () => {
+    const histories = [...store.tags].filter(([t]) => historyTime(t.slice("voxpersona:".length), "staging"));
+    // create, update, 4 rollbacks, the keepHistory-3 promotion, the retried one.
+    assert.equal(histories.length, 8);
+    assert.equal(store.tags.get(`voxpersona:${String(first.properties.historyTag)}`), d1);
+    for (const call of ecr.calls.filter((c) => c.operation === "PutImage")) {
+      if (historyTime(String(call.input.imageTag), "staging")) {
+        assert.equal(store.tags.get(`voxpersona:${String(call.input.imageTag)}`), call.input.imageDigest);
+      }
+    }
   });
 
   it("reads where the tag points now, so `pulumi refresh` sees a tag someone moved or removed", async () => {
     store.tags.set("voxpersona:staging", d2);
-    const moved = await host.read(URN, "voxpersona:staging", props(d1));
+    const moved = await host.read(URN, "voxpersona:staging", state(d1, 2, "staging-20261129T231600Z"));
     assert.equal(moved.id, "voxpersona:staging");
-    assert.equal(moved.properties.digest, d2);
+    assert.deepEqual(moved.properties, state(d2, 2, "staging-20261129T231600Z"));
     store.tags.delete("voxpersona:staging");
     assert.equal((await host.read(URN, "voxpersona:staging", props(d1))).id, "");
   });

@@ -5,7 +5,10 @@ import {
   STAGES,
   buildPlan,
   cacheFromRefs,
+  cacheRef,
+  cacheRepositoryUrl,
   planFor,
+  prCacheRepositoryUrl,
   cacheToSpec,
   stageClosure,
 } from "../infra/plan";
@@ -39,46 +42,68 @@ describe("build plan", () => {
     }
   });
 
-  it("reads its own ref first, then upstream stages', in this scope and then main's", () => {
+  it("reads its own ref first, then upstream stages', in this scope (PR cache) and then main's (cache)", () => {
     const plan = buildPlan({ ...base, cacheScope: "pr-42" });
     const final = plan.stages.find((s) => s.stage === "final");
     assert.deepEqual(final?.cacheFrom, [
-      `${R}/cache/final:pr-42`,
-      `${R}/cache/python-deps:pr-42`,
-      `${R}/cache/system-base:pr-42`,
-      `${R}/cache/ml-models:pr-42`,
+      `${R}/cache-pr/final:pr-42`,
+      `${R}/cache-pr/python-deps:pr-42`,
+      `${R}/cache-pr/system-base:pr-42`,
+      `${R}/cache-pr/ml-models:pr-42`,
       `${R}/cache/final:main`,
       `${R}/cache/python-deps:main`,
       `${R}/cache/system-base:main`,
       `${R}/cache/ml-models:main`,
     ]);
     assert.deepEqual(cacheFromRefs(R, "system-base", "pr-42", "main"), [
-      `${R}/cache/system-base:pr-42`,
+      `${R}/cache-pr/system-base:pr-42`,
       `${R}/cache/system-base:main`,
     ]);
     assert.deepEqual(stageClosure("ml-models"), ["ml-models", "system-base"]);
   });
 
-  it("reads main only once when building main", () => {
+  it("reads main only once when building main, and never a PR cache repository", () => {
     const plan = buildPlan(base);
     assert.deepEqual(plan.stages.find((s) => s.stage === "python-deps")?.cacheFrom, [
       `${R}/cache/python-deps:main`,
       `${R}/cache/system-base:main`,
     ]);
+    assert.deepEqual(plan.stages.find((s) => s.stage === "final")?.cacheFrom, [
+      `${R}/cache/final:main`,
+      `${R}/cache/python-deps:main`,
+      `${R}/cache/system-base:main`,
+      `${R}/cache/ml-models:main`,
+    ]);
+    assert.deepEqual(plan.cacheRefs, {
+      "system-base": `${R}/cache/system-base:main`,
+      "python-deps": `${R}/cache/python-deps:main`,
+      "ml-models": `${R}/cache/ml-models:main`,
+      final: `${R}/cache/final:main`,
+    });
   });
 
-  it("never writes main's cache from a PR scope", () => {
+  it("writes a PR scope only to the PR cache repositories, never to the cache repositories", () => {
     const plan = buildPlan({ ...base, cacheScope: "pr-42" });
-    for (const s of plan.stages) {
-      assert.equal(s.cacheTo, `${R}/cache/${s.stage}:pr-42`);
-      assert.ok(!s.cacheTo.endsWith(":main"));
-    }
+    assert.deepEqual(
+      plan.stages.map((s) => s.cacheTo),
+      [
+        `${R}/cache-pr/system-base:pr-42`,
+        `${R}/cache-pr/python-deps:pr-42`,
+        `${R}/cache-pr/ml-models:pr-42`,
+        `${R}/cache-pr/final:pr-42`,
+      ],
+    );
     assert.deepEqual(plan.cacheRefs, {
-      "system-base": `${R}/cache/system-base:pr-42`,
-      "python-deps": `${R}/cache/python-deps:pr-42`,
-      "ml-models": `${R}/cache/ml-models:pr-42`,
-      final: `${R}/cache/final:pr-42`,
+      "system-base": `${R}/cache-pr/system-base:pr-42`,
+      "python-deps": `${R}/cache-pr/python-deps:pr-42`,
+      "ml-models": `${R}/cache-pr/ml-models:pr-42`,
+      final: `${R}/cache-pr/final:pr-42`,
     });
+    // Any scope but the main one is a PR scope, and the main scope is whatever the config names.
+    assert.equal(cacheRef(R, "final", "feature-x", "main"), `${R}/cache-pr/final:feature-x`);
+    assert.equal(cacheRef(R, "final", "trunk", "trunk"), `${R}/cache/final:trunk`);
+    assert.equal(prCacheRepositoryUrl(R, "ml-models"), `${R}/cache-pr/ml-models`);
+    assert.equal(cacheRepositoryUrl(R, "ml-models"), `${R}/cache/ml-models`);
   });
 
   it("exports cache with mode=max, an OCI image manifest and OCI media types (ECR)", () => {
@@ -157,5 +182,14 @@ describe("build plan", () => {
       relative.stages.flatMap((s) => [...s.cacheFrom, s.cacheTo]).map((r) => `${repositoryUrl}${r.at}`),
     );
     assert.ok(suffixes.every((s) => s.startsWith("/cache/") || s.startsWith(":")));
+    // A PR plan's refs are suffixes too, its own in /cache-pr/, main's in /cache/.
+    const pr = planFor({ ...input, cacheScope: "pr-42" }, (suffix) => suffix);
+    assert.deepEqual(pr.stages.find((s) => s.stage === "ml-models")?.cacheFrom, [
+      "/cache-pr/ml-models:pr-42",
+      "/cache-pr/system-base:pr-42",
+      "/cache/ml-models:main",
+      "/cache/system-base:main",
+    ]);
+    assert.equal(pr.cacheRefs["ml-models"], "/cache-pr/ml-models:pr-42");
   });
 });

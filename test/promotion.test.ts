@@ -197,6 +197,14 @@ describe("environment tag resource lifecycle", () => {
     assert.deepEqual(await diff({ digest: D2 }), { changes: true, replaces: [], deleteBeforeReplace: false });
   });
 
+  it("updates in place when only keepHistory changes: it decides the slots of the next promotions", async () => {
+    assert.deepEqual(await diff({ keepHistory: 3 }), {
+      changes: true,
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
+  });
+
   it("replaces the resource when the tag or repository changes", async () => {
     assert.deepEqual(await diff({ tag: "staging", repositoryName: "other" }), {
       changes: true,

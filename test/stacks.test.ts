@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { cacheLifecyclePolicy, releaseLifecyclePolicy } from "../infra/lifecycle";
+import { cacheLifecyclePolicy, prCacheLifecyclePolicy, releaseLifecyclePolicy } from "../infra/lifecycle";
 import { STAGES } from "../infra/plan";
 import {
   ACCOUNT,
@@ -68,15 +68,16 @@ describe("dev stack (build)", function () {
   it("registers exactly the registry, the four stage builds and the service", () => {
     assert.deepEqual(typeCounts(run), {
       "voxpersona:registry:Registry": 1,
-      "aws:ecr/repository:Repository": 5,
-      "aws:ecr/lifecyclePolicy:LifecyclePolicy": 5,
+      // release + 4 cache + 4 PR cache repositories, each with its lifecycle policy
+      "aws:ecr/repository:Repository": 9,
+      "aws:ecr/lifecyclePolicy:LifecyclePolicy": 9,
       "voxpersona:image:StagedImage": 1,
       [IMAGE]: 4,
       ...SERVICE_TYPES,
     });
   });
 
-  it("creates the release repository: immutable but for environment tags, scanned, encrypted, retained", () => {
+  it("creates the release repository: immutable but for environment tags and slots, scanned, encrypted, retained", () => {
     const release = named(run, "voxpersona-release");
     assert.deepEqual(release.inputs, {
       name: "voxpersona",
@@ -85,6 +86,8 @@ describe("dev stack (build)", function () {
         { filter: "dev", filterType: "WILDCARD" },
         { filter: "staging", filterType: "WILDCARD" },
         { filter: "prod", filterType: "WILDCARD" },
+        { filter: "staging-slot-*", filterType: "WILDCARD" },
+        { filter: "prod-slot-*", filterType: "WILDCARD" },
       ],
       imageScanningConfiguration: { scanOnPush: true },
       encryptionConfigurations: [{ encryptionType: "AES256" }],
@@ -105,8 +108,22 @@ describe("dev stack (build)", function () {
           },
           action: { type: "expire" },
         })),
+        // Every promotion slot a promote stack may use (keepHistory is at most 10), before any expiry.
+        ...["staging", "prod"].flatMap((env, e) =>
+          Array.from({ length: 10 }, (_, i) => ({
+            rulePriority: 4 + e * 10 + i,
+            description: `keep the image in ${env}'s promotion slot ${i} (one of its last promotions)`,
+            selection: {
+              tagStatus: "tagged",
+              tagPatternList: [`${env}-slot-${i}`],
+              countType: "imageCountMoreThan",
+              countNumber: 1,
+            },
+            action: { type: "expire" },
+          })),
+        ),
         {
-          rulePriority: 4,
+          rulePriority: 24,
           description: "keep the 30 newest build-tagged images",
           selection: {
             tagStatus: "tagged",
@@ -117,7 +134,7 @@ describe("dev stack (build)", function () {
           action: { type: "expire" },
         },
         {
-          rulePriority: 5,
+          rulePriority: 25,
           description: "expire untagged images after 7 days",
           selection: {
             tagStatus: "untagged",
@@ -156,6 +173,49 @@ describe("dev stack (build)", function () {
       countUnit: "days",
       countNumber: 30,
     });
+  });
+
+  it("creates one mutable PR cache repository per stage where every tag expires after 7 days", () => {
+    for (const stage of STAGES) {
+      const repo = named(run, `voxpersona-cache-pr-${stage}`);
+      assert.deepEqual(repo.inputs, {
+        name: `voxpersona/cache-pr/${stage}`,
+        imageTagMutability: "MUTABLE",
+        imageScanningConfiguration: { scanOnPush: false },
+        encryptionConfigurations: [{ encryptionType: "AES256" }],
+        forceDelete: true,
+        tags: { project: "voxpersona", stack: "dev", "managed-by": "pulumi" },
+      });
+      assert.notEqual(repo.retainOnDelete, true);
+      assert.deepEqual(JSON.parse(named(run, `voxpersona-cache-pr-${stage}-lifecycle`).inputs.policy), {
+        rules: [
+          {
+            rulePriority: 1,
+            description: "expire PR scopes not pushed for 7 days",
+            selection: {
+              tagStatus: "tagged",
+              tagPatternList: ["*"],
+              countType: "sinceImagePushed",
+              countUnit: "days",
+              countNumber: 7,
+            },
+            action: { type: "expire" },
+          },
+          {
+            rulePriority: 2,
+            description: "expire untagged cache manifests after 1 day",
+            selection: {
+              tagStatus: "untagged",
+              countType: "sinceImagePushed",
+              countUnit: "days",
+              countNumber: 1,
+            },
+            action: { type: "expire" },
+          },
+        ],
+      });
+    }
+    assert.deepEqual(prCacheLifecyclePolicy(3).rules[0].selection.countNumber, 3);
   });
 
   it("builds each stage with its target, own and upstream cache refs, and exports cache mode=max as OCI", () => {
@@ -235,6 +295,18 @@ describe("dev stack (build)", function () {
       logGroupName: named(run, "voxpersona-dev-logs").inputs.name ?? "voxpersona-dev-logs-physical",
       taskDefinitionArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/voxpersona-dev:1`,
       cacheRefs: Object.fromEntries(STAGES.map((s) => [s, `${REPO}/cache/${s}:main`])),
+      prCacheRepositoryUrls: {
+        "system-base": `${REPO}/cache-pr/system-base`,
+        "python-deps": `${REPO}/cache-pr/python-deps`,
+        "ml-models": `${REPO}/cache-pr/ml-models`,
+        final: `${REPO}/cache-pr/final`,
+      },
+      prCacheRepositoryArns: {
+        "system-base": `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/voxpersona/cache-pr/system-base`,
+        "python-deps": `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/voxpersona/cache-pr/python-deps`,
+        "ml-models": `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/voxpersona/cache-pr/ml-models`,
+        final: `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/voxpersona/cache-pr/final`,
+      },
     });
     assert.equal(ofType(run, TAG_TYPE).length, 0);
   });
@@ -265,22 +337,31 @@ describe("dev stack (build)", function () {
     );
   });
 
-  it("tags a PR build with its scope, reading main's cache and never writing it", async () => {
+  it("a PR build writes its scope to the PR cache repositories, reads its own then main's, never writes main's", async () => {
     const pr = await runStack(
       "dev",
       devConfig({ "voxpersona:cacheScope": "pr-42", "voxpersona:buildTag": "git-0123456789ab" }),
     );
     assert.equal(pr.error, undefined);
+    const closure: Record<string, string[]> = {
+      "system-base": ["system-base"],
+      "python-deps": ["python-deps", "system-base"],
+      "ml-models": ["ml-models", "system-base"],
+      final: ["final", "python-deps", "system-base", "ml-models"],
+    };
     for (const stage of STAGES) {
       const inputs = named(pr, `voxpersona-dev-${stage}`).inputs;
-      assert.equal(inputs.cacheTo[0].registry.ref, `${REPO}/cache/${stage}:pr-42`);
-      assert.deepEqual(inputs.cacheFrom[0], { registry: { ref: `${REPO}/cache/${stage}:pr-42` } });
-      assert.ok(
-        inputs.cacheFrom.some(
-          (c: { registry: { ref: string } }) => c.registry.ref === `${REPO}/cache/${stage}:main`,
-        ),
-      );
+      assert.equal(inputs.cacheTo.length, 1);
+      assert.equal(inputs.cacheTo[0].registry.ref, `${REPO}/cache-pr/${stage}:pr-42`);
+      assert.deepEqual(inputs.cacheFrom, [
+        ...closure[stage].map((s) => ({ registry: { ref: `${REPO}/cache-pr/${s}:pr-42` } })),
+        ...closure[stage].map((s) => ({ registry: { ref: `${REPO}/cache/${s}:main` } })),
+      ]);
     }
+    assert.deepEqual(
+      pr.outputs?.cacheRefs,
+      Object.fromEntries(STAGES.map((s) => [s, `${REPO}/cache-pr/${s}:pr-42`])),
+    );
     assert.deepEqual(named(pr, "voxpersona-dev-final").inputs.tags, [
       `${REPO}:dev`,
       `${REPO}:git-0123456789ab`,
@@ -313,7 +394,14 @@ describe("promote stacks (staging, prod)", function () {
       const tag = ofType(run, TAG_TYPE)[0];
       assert.deepEqual(
         { ...tag.inputs, __provider: undefined },
-        { region: REGION, repositoryName: "voxpersona", digest, tag: stack, __provider: undefined },
+        {
+          region: REGION,
+          repositoryName: "voxpersona",
+          digest,
+          tag: stack,
+          keepHistory: 5,
+          __provider: undefined,
+        },
       );
       assert.match(tag.inputs.__provider, /PutImage|putImage/);
       assert.equal(containerImage(run), `${REPO}@${digest}`);

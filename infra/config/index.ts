@@ -74,6 +74,8 @@ function assemble(stack: string, c: ParsedConfig, ctx: RuleContext): StackConfig
   const buildTag = c["voxpersona:buildTag"];
   const digest = c["voxpersona:imageDigest"];
   const { vpcId, subnetIds } = c["voxpersona:network"];
+  const network = vpcId !== undefined && subnetIds !== undefined ? { vpcId, subnetIds } : undefined;
+  const service = c["voxpersona:service"];
   return {
     stack,
     region: c["aws:region"],
@@ -91,8 +93,9 @@ function assemble(stack: string, c: ParsedConfig, ctx: RuleContext): StackConfig
         : undefined,
     cache: c["voxpersona:cache"],
     registry: c["voxpersona:registry"],
-    service: c["voxpersona:service"],
-    network: vpcId !== undefined && subnetIds !== undefined ? { vpcId, subnetIds } : undefined,
+    // Unset, a public IP in the default VPC (its only way out: rules.ts), none in a configured network.
+    service: { ...service, assignPublicIp: service.assignPublicIp ?? network === undefined },
+    network,
     secrets: ctx.secretRefs,
     secretKeys: ctx.secretKeys.filter((key) => key in ctx.given),
   };
@@ -113,7 +116,7 @@ export function parseStackConfig(
   const problems: Problem[] = [];
   const given = decode(raw, stack, problems);
   const parsed = parseKeys(given, stack, problems);
-  const ctx: RuleContext = { stack, given, parsed, secretKeys, secretRefs: [] };
+  const ctx: RuleContext = { stack, raw, given, parsed, secretKeys, secretRefs: [] };
   problems.push(...crossFieldProblems(ctx));
   // With no problem reported every key parsed.
   if (problems.length > 0 || Object.keys(parsed).length < Object.keys(rawSchema.shape).length) {

@@ -72,7 +72,7 @@ export function createSecretCommand(name: string): string {
 }
 
 /** A shell word for `value`: as is when it is plain, else single-quoted. */
-function shellWord(value: string): string {
+export function shellWord(value: string): string {
   return /^[A-Za-z0-9_.,:/=@+-]+$/.test(value) ? value : `'${value.replace(/'/g, `'"'"'`)}'`;
 }
 
@@ -99,12 +99,13 @@ const EXAMPLES: ReadonlyArray<readonly [RegExp, Example]> = [
   ],
   [/:registry\.scanOnPush$/, () => String(REGISTRY_DEFAULTS.scanOnPush)],
   [/:registry\.keepBuildImages$/, () => String(REGISTRY_DEFAULTS.keepBuildImages)],
+  [/:registry\.keepHistory$/, () => String(REGISTRY_DEFAULTS.keepHistory)],
   [/:service\.cpu$/, () => "2048"],
   [/:service\.memory$/, () => "8192"],
   [/:service\.ephemeralStorageGiB$/, () => String(EPHEMERAL_STORAGE_GIB.default)],
   [/:service\.desiredCount$/, () => "1"],
   [/:service\.logRetentionDays$/, () => String(DEFAULT_LOG_RETENTION_DAYS)],
-  [/:service\.assignPublicIp$/, () => "false"],
+  [/:service\.assignPublicIp$/, () => "true"],
   [/:service\.cpuArchitecture$/, () => "X86_64"],
   [/:service\.environment\.(\w+)$/, () => "INFO"],
   [/:network\.vpcId$/, () => "vpc-0123456789abcdef0"],

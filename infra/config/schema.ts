@@ -16,7 +16,7 @@ import {
 } from "../patterns";
 import { DEFAULT_MAIN_SCOPE, KNOWN_BUILD_ARGS, STAGES, StageName } from "../plan";
 import { ENVIRONMENT_TAGS, isEnvironment } from "../promotion";
-import { ENCRYPTIONS, KEEP_BUILD_IMAGES, REGISTRY_DEFAULTS } from "../registry/defaults";
+import { ENCRYPTIONS, KEEP_BUILD_IMAGES, KEEP_HISTORY, REGISTRY_DEFAULTS } from "../registry/defaults";
 import {
   CPU_ARCHITECTURES,
   DEFAULT_CPU_ARCHITECTURE,
@@ -39,8 +39,6 @@ export const configKey = (name: string): string => `${NAMESPACE}:${name}`;
 /** Stack roles: `build` builds and pushes the image; `promote` runs a digest some upstream stack runs. */
 export const ROLES = ["build", "promote"] as const;
 export type Role = (typeof ROLES)[number];
-
-const STACK_NAME = /^(?:[A-Za-z0-9_.-]+\/){0,2}[A-Za-z0-9_.-]+$/;
 
 const tag = () => z.string().regex(IMAGE_TAG_PATTERN, { error: `must be an image tag: ${IMAGE_TAG_WORDS}` });
 const intIn = (min: number, max: number) => z.int().min(min).max(max);
@@ -99,6 +97,8 @@ const registrySchema = z
     keepBuildImages: intIn(KEEP_BUILD_IMAGES.min, KEEP_BUILD_IMAGES.max).default(
       REGISTRY_DEFAULTS.keepBuildImages,
     ),
+    /** Promote stacks: how many of their last promoted images stay protected (infra/release-tags.ts). */
+    keepHistory: intIn(KEEP_HISTORY.min, KEEP_HISTORY.max).default(REGISTRY_DEFAULTS.keepHistory),
   })
   .strict();
 
@@ -122,7 +122,8 @@ const serviceSchema = z
         error: `must be one of CloudWatch's retention values (${LOG_RETENTION_DAYS.join(", ")})`,
       })
       .default(DEFAULT_LOG_RETENTION_DAYS),
-    assignPublicIp: z.boolean().default(false),
+    /** Unset: true in the default VPC, false with `network` (config/index.ts; rules.ts refuses false there). */
+    assignPublicIp: z.boolean().optional(),
     cpuArchitecture: z.enum(CPU_ARCHITECTURES).default(DEFAULT_CPU_ARCHITECTURE),
     environment: z.record(envName, z.string()).default({}),
   })
@@ -149,10 +150,8 @@ const networkSchema = z
 export const rawSchema = z.object({
   "aws:region": z.string().regex(AWS_REGION_PATTERN, { error: "must be an AWS region such as eu-central-1" }),
   [`${NAMESPACE}:role`]: z.enum(ROLES),
-  [`${NAMESPACE}:upstreamStack`]: z
-    .string()
-    .regex(STACK_NAME, { error: "must be a stack name (dev, or org/project/dev)" })
-    .optional(),
+  /** Checked against the promotion chain (`CHAIN`, infra/promotion.ts) by config/rules.ts. */
+  [`${NAMESPACE}:upstreamStack`]: z.string().optional(),
   [`${NAMESPACE}:imageDigest`]: z
     .string()
     .regex(DIGEST_PATTERN, { error: `must be an image digest: ${DIGEST_WORDS}` })

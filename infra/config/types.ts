@@ -4,6 +4,10 @@ import type { ParsedConfig, Role } from "./schema";
 
 type BuildSettings = NonNullable<ParsedConfig["voxpersona:build"]>;
 type NetworkSettings = ParsedConfig["voxpersona:network"];
+/** `assignPublicIp`, optional in the config, is always decided (by the network) in a StackConfig. */
+type ServiceSettings = Omit<ParsedConfig["voxpersona:service"], "assignPublicIp"> & {
+  readonly assignPublicIp: boolean;
+};
 
 /** A build stack's build: its `voxpersona:build` plus the scope and tag of this run. */
 export type BuildConfig = Readonly<BuildSettings> & {
@@ -21,7 +25,7 @@ export interface StackConfig {
   readonly build?: BuildConfig;
   readonly cache: Readonly<ParsedConfig["voxpersona:cache"]>;
   readonly registry: Readonly<ParsedConfig["voxpersona:registry"]>;
-  readonly service: Readonly<ParsedConfig["voxpersona:service"]>;
+  readonly service: Readonly<ServiceSettings>;
   /** Absent: the account's default VPC and its subnets. */
   readonly network?: Readonly<Required<NetworkSettings>>;
   /** Runtime secrets: environment variable → checked reference (resolved to an ARN at deploy time). */

@@ -4,8 +4,10 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { CACHE_LIFECYCLE_DAYS, cacheLifecyclePolicy, releaseLifecyclePolicy } from "../lifecycle";
-import { DEFAULT_MAIN_SCOPE, STAGES, StageName, cacheRepositoryUrl } from "../plan";
+import { DEFAULT_MAIN_SCOPE, STAGES, StageName, cacheRepositoryUrl, prCacheRepositoryUrl } from "../plan";
+import { prCacheLifecyclePolicy } from "../lifecycle";
 import { ENVIRONMENT_TAGS } from "../promotion";
+import { mutableTagFilters } from "../release-tags";
 import { type Encryption, KEEP_BUILD_IMAGES, REGISTRY_DEFAULTS } from "./defaults";
 
 export interface RegistryArgs {
@@ -101,6 +103,14 @@ export class Registry extends pulumi.ComponentResource {
   /** Cache repository per stage. */
   public readonly cacheRepositories: Readonly<Record<StageName, aws.ecr.Repository>>;
   public readonly cacheRepositoryUrls: pulumi.Output<Record<StageName, string>>;
+  /**
+   * PR cache repository per stage (`<name>/cache-pr/<stage>`): where builds in any scope but the main one
+   * (pull requests) export their cache. The only repositories the pull-request role may push to.
+   */
+  public readonly prCacheRepositories: Readonly<Record<StageName, aws.ecr.Repository>>;
+  public readonly prCacheRepositoryUrls: pulumi.Output<Record<StageName, string>>;
+  /** Their ARNs, to scope the pull-request role's push permission to them. */
+  public readonly prCacheRepositoryArns: pulumi.Output<Record<StageName, string>>;
 
   constructor(name: string, args: RegistryArgs, opts?: pulumi.ComponentResourceOptions) {
     super("voxpersona:registry:Registry", name, {}, opts);
@@ -119,9 +129,10 @@ export class Registry extends pulumi.ComponentResource {
       `${name}-release`,
       {
         name: settings.name,
-        // Build tags are immutable: a digest once tagged git-<sha> stays that. Only the environment tags move.
+        // Build and history tags are immutable: a digest once tagged git-<sha> or prod-<time> stays that.
+        // Only the environment tags and the promotion slots move (infra/release-tags.ts).
         imageTagMutability: "IMMUTABLE_WITH_EXCLUSION",
-        imageTagMutabilityExclusionFilters: settings.environmentTags.map((filter) => ({
+        imageTagMutabilityExclusionFilters: mutableTagFilters(settings.environmentTags).map((filter) => ({
           filter,
           filterType: "WILDCARD",
         })),
@@ -143,6 +154,8 @@ export class Registry extends pulumi.ComponentResource {
     );
     const cache = this.createCacheRepositories(name, settings, { encryptionConfigurations, tags });
     this.cacheRepositories = cache;
+    const prCache = this.createPrCacheRepositories(name, settings, { encryptionConfigurations, tags });
+    this.prCacheRepositories = prCache;
 
     this.repositoryUrl = this.repository.repositoryUrl;
     this.repositoryArn = this.repository.arn;
@@ -151,6 +164,8 @@ export class Registry extends pulumi.ComponentResource {
     this.cacheRepositoryUrls = pulumi
       .all(STAGES.map((s) => cache[s].repositoryUrl))
       .apply((urls) => Object.fromEntries(STAGES.map((s, i) => [s, urls[i]])) as Record<StageName, string>);
+    this.prCacheRepositoryUrls = byStage(prCache, (r) => r.repositoryUrl);
+    this.prCacheRepositoryArns = byStage(prCache, (r) => r.arn);
 
     this.registerOutputs({
       repositoryUrl: this.repositoryUrl,
@@ -158,6 +173,8 @@ export class Registry extends pulumi.ComponentResource {
       repositoryName: this.repositoryName,
       registryId: this.registryId,
       cacheRepositoryUrls: this.cacheRepositoryUrls,
+      prCacheRepositoryUrls: this.prCacheRepositoryUrls,
+      prCacheRepositoryArns: this.prCacheRepositoryArns,
     });
   }
 
@@ -197,4 +214,46 @@ export class Registry extends pulumi.ComponentResource {
     }
     return cache;
   }
+
+  /**
+   * One PR cache repository per stage: mutable, unscanned and force-deletable like the cache repositories,
+   * encrypted like every repository; every tag expires PR_CACHE_DAYS after its last push.
+   */
+  private createPrCacheRepositories(
+    name: string,
+    settings: Settings,
+    common: Pick<aws.ecr.RepositoryArgs, "encryptionConfigurations" | "tags">,
+  ): Record<StageName, aws.ecr.Repository> {
+    const prCache = {} as Record<StageName, aws.ecr.Repository>;
+    for (const stage of STAGES) {
+      prCache[stage] = new aws.ecr.Repository(
+        `${name}-cache-pr-${stage}`,
+        {
+          name: prCacheRepositoryUrl(settings.name, stage),
+          imageTagMutability: "MUTABLE",
+          imageScanningConfiguration: { scanOnPush: false },
+          encryptionConfigurations: common.encryptionConfigurations,
+          forceDelete: true,
+          tags: common.tags,
+        },
+        { parent: this },
+      );
+      new aws.ecr.LifecyclePolicy(
+        `${name}-cache-pr-${stage}-lifecycle`,
+        { repository: prCache[stage].name, policy: JSON.stringify(prCacheLifecyclePolicy()) },
+        { parent: this },
+      );
+    }
+    return prCache;
+  }
+}
+
+/** One output per stage of the repositories' `field`. */
+function byStage(
+  repositories: Readonly<Record<StageName, aws.ecr.Repository>>,
+  field: (r: aws.ecr.Repository) => pulumi.Output<string>,
+): pulumi.Output<Record<StageName, string>> {
+  return pulumi
+    .all(STAGES.map((s) => field(repositories[s])))
+    .apply((values) => Object.fromEntries(STAGES.map((s, i) => [s, values[i]])) as Record<StageName, string>);
 }

@@ -1,5 +1,10 @@
 /**
  * Where the bot's task runs: the given VPC and subnets, or the account's default VPC.
+ *
+ * The default VPC's subnets are public: their way out is an internet gateway, which carries only the traffic
+ * of an address with a public IP. A task there needs `assignPublicIp: true` to pull its image from ECR, read
+ * its secrets and write its logs (the config defaults it to true there and refuses false: config/rules.ts).
+ * Given subnets are taken to be private, with a NAT gateway or the VPC endpoints the task needs.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";

@@ -303,6 +303,11 @@ describe("docker/Dockerfile built for real (BuildKit + registry, per-stage cache
       const props = (digest: string) => ({ ...tag.inputs, repositoryName: REPOSITORY, digest });
       const created = await host.create(urn, props(current));
       assert.equal(created.properties.digest, current);
+      // The promotion's slot and history tags name the very same manifest.
+      assert.equal(created.properties.slot, 0);
+      for (const t of ["staging-slot-0", String(created.properties.historyTag)]) {
+        assert.equal((await getManifest(env, REPOSITORY, t)).digest, current, t);
+      }
       const staging = await getManifest(env, REPOSITORY, "staging");
       log(`staging -> ${staging.digest} (dev pushed ${current}), ${staging.contentType}`);
       assert.equal(
@@ -315,15 +320,23 @@ describe("docker/Dockerfile built for real (BuildKit + registry, per-stage cache
         (await getManifest(env, REPOSITORY, "dev")).digest,
         "same manifest as dev",
       );
-      // A rollback (or the next promotion) moves the same tag with an update.
-      await host.update(urn, created.id, created.properties, props(previous));
+      // A rollback (or the next promotion) moves the same tag with an update, in the next slot; the digest
+      // rolled back from keeps its slot.
+      const rolledBack = await host.update(urn, created.id, created.properties, props(previous));
       assert.equal((await getManifest(env, REPOSITORY, "staging")).digest, previous);
-      log(`rolled back: staging -> ${previous}`);
+      assert.equal((await getManifest(env, REPOSITORY, "staging-slot-1")).digest, previous);
+      assert.equal((await getManifest(env, REPOSITORY, String(rolledBack.historyTag))).digest, previous);
+      assert.equal((await getManifest(env, REPOSITORY, "staging-slot-0")).digest, current);
+      log(`rolled back: staging -> ${previous} (${String(rolledBack.historyTag)}, staging-slot-1)`);
       const read = await host.read(urn, created.id, props(current));
       assert.equal(read.properties.digest, previous, "refresh sees where the tag points now");
       assert.deepEqual(
         ecr.calls.map((c) => c.operation),
-        ["BatchGetImage", "PutImage", "BatchGetImage", "PutImage", "BatchGetImage"],
+        [
+          ...["BatchGetImage", "PutImage", "PutImage", "PutImage"],
+          ...["BatchGetImage", "PutImage", "PutImage", "PutImage"],
+          "BatchGetImage",
+        ],
       );
     } finally {
       await host.stop();

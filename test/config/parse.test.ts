@@ -26,6 +26,7 @@ describe("parseStackConfig: the committed stack files", () => {
       encryption: "AES256",
       scanOnPush: true,
       keepBuildImages: 30,
+      keepHistory: 5,
     });
     assert.deepEqual(c.service, {
       cpu: 1024,
@@ -105,14 +106,33 @@ describe("parseStackConfig: the committed stack files", () => {
         c.service.logRetentionDays,
         c.service.assignPublicIp,
       ],
-      [30, 1, 30, false],
+      // No voxpersona:network: the default VPC, whose only way out needs a public IP.
+      [30, 1, 30, true],
     );
+    assert.equal(c.network, undefined);
     assert.deepEqual(c.registry, {
       name: "voxpersona",
       encryption: "AES256",
       scanOnPush: true,
       keepBuildImages: 30,
+      keepHistory: 5,
     });
     assert.deepEqual(c.secrets, []);
+  });
+
+  it("defaults assignPublicIp by placement: true in the default VPC, false in a configured network", () => {
+    const network = { vpcId: "vpc-0abc", subnetIds: ["subnet-01"] };
+    const unset = (raw: Record<string, unknown>) => {
+      const service = { ...(raw["voxpersona:service"] as Record<string, unknown>) };
+      delete service.assignPublicIp;
+      return { ...raw, "voxpersona:service": service };
+    };
+    assert.equal(parseStackConfig(unset(staging), "staging").service.assignPublicIp, true);
+    const placed = parseStackConfig({ ...unset(staging), "voxpersona:network": network }, "staging");
+    assert.equal(placed.service.assignPublicIp, false);
+    assert.deepEqual(placed.network, network);
+    // Explicit values in a configured network are kept; false in the default VPC is refused (chain.test.ts).
+    const explicit = { ...staging, "voxpersona:network": network };
+    assert.equal(parseStackConfig(explicit, "staging").service.assignPublicIp, true);
   });
 });

@@ -16,12 +16,16 @@ import {
   allJobs,
   buildsOrPreviews,
   checkoutAction,
+  readme,
+  sources,
   steps,
   usesAction,
   workflows,
 } from "./model";
 import {
   BOOTSTRAP_CHECKOUT,
+  PROD_PIN,
+  actionPinViolations,
   awsSessionViolations,
   cacheScopeViolations,
   checkoutActionViolations,
@@ -29,9 +33,14 @@ import {
   environmentViolations,
   hygieneViolations,
   jobPermissionViolations,
+  oidcViolations,
   prBuildViolations,
+  prTrustViolations,
   previewViolations,
+  prodPinViolations,
   promoteViolations,
+  rollbackConcurrencyViolations,
+  rollbackPinViolations,
   rollbackViolations,
   topLevelPermissionViolations,
   umaskViolations,
@@ -67,6 +76,30 @@ describe("workflows: invariants", () => {
     ["every pulumi up is followed by verify-deploy of the same stack", deployVerificationViolations],
     ["every AWS session lasts at least as long as its job", awsSessionViolations],
     ["pinned actions, node 20, no untrusted expansion, secrets per step, PR concurrency", hygieneViolations],
+    [
+      "every uses: is a full commit SHA with its # vX.Y.Z on the line, one pin per action",
+      () => actionPinViolations(sources),
+    ],
+    [
+      "pull-request jobs use the preview token and role, never the deploy token or a deploy role",
+      prTrustViolations,
+    ],
+    [
+      "each job assumes the role whose OIDC subject it presents; README's table says the same",
+      (wfs) => oidcViolations(wfs),
+    ],
+    [
+      "prod pins the digest the staging job verified before pulumi up; a committed pin wins, announced",
+      prodPinViolations,
+    ],
+    [
+      "rollback's concurrency group is never promote's, and nothing is cancelled in progress",
+      rollbackConcurrencyViolations,
+    ],
+    [
+      "a rollback commits its pin in a pull request once up and verify-deploy succeeded",
+      rollbackPinViolations,
+    ],
   ];
   for (const [title, check] of invariants) {
     it(title, () => assert.deepEqual(check(workflows), []));
@@ -138,6 +171,26 @@ describe("workflows: each invariant catches a regression", () => {
       "missing job permissions",
       jobPermissionViolations,
       (w) => void delete w[ROLLBACK].jobs.validate.permissions,
+    ],
+    [
+      "contents: write on the job that holds AWS credentials",
+      jobPermissionViolations,
+      (w) => void (w[ROLLBACK].jobs.rollback.permissions = { contents: "write", "id-token": "write" }),
+    ],
+    [
+      "the pin job without pull-requests: write",
+      jobPermissionViolations,
+      (w) => void (w[ROLLBACK].jobs.pin.permissions = { contents: "write" }),
+    ],
+    [
+      "the pin job also assumes an AWS role",
+      jobPermissionViolations,
+      (w) =>
+        void (w[ROLLBACK].jobs.pin.permissions = {
+          contents: "write",
+          "id-token": "write",
+          "pull-requests": "write",
+        }),
     ],
     ["prod without environment", environmentViolations, (w) => void delete w[PROMOTE].jobs.prod.environment],
     [
@@ -303,6 +356,11 @@ describe("workflows: each invariant catches a regression", () => {
       "unpinned action",
       hygieneViolations,
       (w) => void (steps(w[PR].jobs.test)[0].uses = "actions/checkout@main"),
+    ],
+    [
+      "an action at a tag instead of a commit",
+      hygieneViolations,
+      (w) => void (steps(w[PR].jobs.test)[1].uses = "actions/setup-node@v4"),
     ],
     [
       "an unknown action without a ref",
@@ -558,6 +616,455 @@ describe("workflows: each invariant catches a regression", () => {
   for (const [title, check, mutate, expected] of actionCases) {
     it(`checkout action: ${title}`, () => {
       const found = check(brokenAction(mutate));
+      assert.ok(
+        found.some((f) => f.includes(expected)),
+        `expected ${JSON.stringify(expected)} in ${JSON.stringify(found)}`,
+      );
+    });
+  }
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// the trust boundary, the pins, promotion and rollback: each case names the violation it must cause
+
+describe("workflows: the trust boundary, pins, promotion and rollback invariants each catch a regression", () => {
+  const broken = (mutate: (wfs: Workflows) => void): Workflows => {
+    const copy = structuredClone(workflows);
+    mutate(copy);
+    return copy;
+  };
+  const step = (wfs: Workflows, file: string, job: string, pred: (s: Step) => boolean): Step => {
+    const s = steps(wfs[file].jobs[job]).find(pred);
+    assert.ok(s, `no such step in ${file}/${job}`);
+    return s;
+  };
+  const aws = (s: Step): boolean => usesAction(s, "aws-actions/configure-aws-credentials");
+  /** The workflow sources with one file's text edited; the edit must change it. */
+  const text = (file: string, edit: (t: string) => string): Record<string, string> => {
+    const edited = edit(sources[file]);
+    assert.notEqual(edited, sources[file], "the edit changed nothing");
+    return { ...sources, [file]: edited };
+  };
+  /** README with one line of the role table edited. */
+  const table = (role: string, edit: (line: string) => string): string => {
+    const lines = readme.split("\n");
+    const i = lines.findIndex((l) => l.startsWith(`| \`vars.${role}\``));
+    assert.ok(i >= 0, `no README row for ${role}`);
+    lines[i] = edit(lines[i]);
+    return lines.join("\n");
+  };
+  const SETUP_NODE = /actions\/setup-node@[0-9a-f]{40} # v4\.4\.0/;
+  const ROLE_CHOICE =
+    "${{ inputs.stack == 'staging' && vars.AWS_ROLE_ARN_STAGING || inputs.stack == 'prod' && vars.AWS_ROLE_ARN_PROD || '' }}";
+  const pinStep = (w: Workflows): Step => step(w, PROMOTE, "prod", (s) => (s.run ?? "").includes(PROD_PIN));
+
+  const cases: [string, () => string[], string][] = [
+    // action pins, in the raw text
+    [
+      "an action at a tag",
+      () => actionPinViolations(text(PR, (t) => t.replace(SETUP_NODE, "actions/setup-node@v4"))),
+      "actions/setup-node@v4 is not pinned to a full 40-hex commit SHA",
+    ],
+    [
+      "an abbreviated SHA",
+      () =>
+        actionPinViolations(
+          text(PROMOTE, (t) => t.replace("@7474bc4690e29a8392af63c5b98e7449536d5c3a", "@7474bc4")),
+        ),
+      "aws-actions/configure-aws-credentials@7474bc4 is not pinned to a full 40-hex commit SHA",
+    ],
+    [
+      "a SHA without its version comment",
+      () => actionPinViolations(text(DEPLOY_DEV, (t) => t.replace(" # v3.12.0", ""))),
+      "docker/setup-buildx-action@8d2750c68a42422c14e847fe6c8ac0403b4cbd6f needs the release it is as a comment: # vX.Y.Z",
+    ],
+    [
+      "a major-only version comment",
+      () => actionPinViolations(text(ROLLBACK, (t) => t.replace("# v6.6.1", "# v6"))),
+      "pulumi/actions@8582a9e8cc630786854029b4e09281acd6794b58 needs the release it is as a comment",
+    ],
+    [
+      "one action pinned to two commits",
+      () =>
+        actionPinViolations(
+          text(PROMOTE, (t) => t.replace(SETUP_NODE, `actions/setup-node@${"c".repeat(40)} # v4.4.0`)),
+        ),
+      "actions/setup-node is pinned 2 ways",
+    ],
+    [
+      "a uses: the line check cannot read (flow style)",
+      () =>
+        actionPinViolations(
+          text(PR, (t) =>
+            t.replace(
+              "- uses: docker/setup-buildx-action@8d2750c68a42422c14e847fe6c8ac0403b4cbd6f # v3.12.0",
+              "- { uses: docker/setup-buildx-action@v3 }",
+            ),
+          ),
+        ),
+      `${PR}: 12 steps use an action but 11 lines read "uses: …"`,
+    ],
+    // the PR trust boundary
+    [
+      "the PR preview with the deploy token",
+      () =>
+        prTrustViolations(
+          broken(
+            (w) =>
+              void (step(w, PR, "preview", (s) => s.with?.command === "preview").env!.PULUMI_ACCESS_TOKEN =
+                "${{ secrets.PULUMI_ACCESS_TOKEN }}"),
+          ),
+        ),
+      `${PR}/preview: references the deploy token secrets.PULUMI_ACCESS_TOKEN`,
+    ],
+    [
+      "the deploy token under another name in a PR build",
+      () =>
+        prTrustViolations(
+          broken(
+            (w) =>
+              void steps(w[PR].jobs.build).push({
+                run: "true",
+                env: { T: "${{ secrets.PULUMI_ACCESS_TOKEN }}" },
+              }),
+          ),
+        ),
+      `${PR}/build: references the deploy token`,
+    ],
+    [
+      "the PR build with dev's deploy role",
+      () =>
+        prTrustViolations(
+          broken(
+            (w) => void (step(w, PR, "build", aws).with!["role-to-assume"] = "${{ vars.AWS_ROLE_ARN_DEV }}"),
+          ),
+        ),
+      `${PR}/build: references the deploy role AWS_ROLE_ARN_DEV`,
+    ],
+    [
+      "the one repository-wide deploy role again",
+      () =>
+        prTrustViolations(
+          broken(
+            (w) =>
+              void (step(w, PROMOTE, "staging", aws).with!["role-to-assume"] =
+                "${{ vars.AWS_DEPLOY_ROLE_ARN }}"),
+          ),
+        ),
+      `${PROMOTE}/staging: AWS_DEPLOY_ROLE_ARN (one role for every environment) is gone`,
+    ],
+    [
+      "a promotion with the preview token",
+      () =>
+        prTrustViolations(
+          broken(
+            (w) =>
+              void (step(w, PROMOTE, "prod", (s) => s.with?.command === "up").env!.PULUMI_ACCESS_TOKEN =
+                "${{ secrets.PULUMI_PREVIEW_TOKEN }}"),
+          ),
+        ),
+      `${PROMOTE}/prod: the preview token belongs to pull requests`,
+    ],
+    // OIDC subjects: each role assumed only where its trust policy lets it
+    [
+      "prod promoted with staging's role",
+      () =>
+        oidcViolations(
+          broken(
+            (w) =>
+              void (step(w, PROMOTE, "prod", aws).with!["role-to-assume"] =
+                "${{ vars.AWS_ROLE_ARN_STAGING }}"),
+          ),
+        ),
+      `${PROMOTE}/prod: as repo:<owner>/<repo>:environment:prod assumes vars.AWS_ROLE_ARN_STAGING, which trusts only repo:<owner>/<repo>:environment:staging`,
+    ],
+    [
+      "a PR job in an environment",
+      () => oidcViolations(broken((w) => void (w[PR].jobs.build.environment = "dev"))),
+      `${PR}/build: a pull-request job runs without an environment (got "dev")`,
+    ],
+    [
+      "deploy-dev without its environment",
+      () => oidcViolations(broken((w) => void delete w[DEPLOY_DEV].jobs.deploy.environment)),
+      `${DEPLOY_DEV}/deploy: assumes vars.AWS_ROLE_ARN_DEV without an environment outside pull_request`,
+    ],
+    [
+      "a rollback of prod with staging's role",
+      () =>
+        oidcViolations(
+          broken(
+            (w) =>
+              void (step(w, ROLLBACK, "rollback", aws).with!["role-to-assume"] = ROLE_CHOICE.replace(
+                "vars.AWS_ROLE_ARN_PROD",
+                "vars.AWS_ROLE_ARN_STAGING",
+              )),
+          ),
+        ),
+      `${ROLLBACK}/rollback: as repo:<owner>/<repo>:environment:prod assumes vars.AWS_ROLE_ARN_STAGING`,
+    ],
+    [
+      "one role for every rollback",
+      () =>
+        oidcViolations(
+          broken(
+            (w) =>
+              void (step(w, ROLLBACK, "rollback", aws).with!["role-to-assume"] =
+                "${{ vars.AWS_ROLE_ARN_PROD }}"),
+          ),
+        ),
+      `${ROLLBACK}/rollback: as repo:<owner>/<repo>:environment:staging assumes vars.AWS_ROLE_ARN_PROD`,
+    ],
+    [
+      "a role choice that forgets prod",
+      () =>
+        oidcViolations(
+          broken(
+            (w) =>
+              void (step(w, ROLLBACK, "rollback", aws).with!["role-to-assume"] = ROLE_CHOICE.replace(
+                " || inputs.stack == 'prod' && vars.AWS_ROLE_ARN_PROD",
+                "",
+              )),
+          ),
+        ),
+      `${ROLLBACK}/rollback: the role choice covers ["staging"], the stack input offers ["staging","prod"]`,
+    ],
+    [
+      "a role choice that falls back to a role",
+      () =>
+        oidcViolations(
+          broken(
+            (w) =>
+              void (step(w, ROLLBACK, "rollback", aws).with!["role-to-assume"] = ROLE_CHOICE.replace(
+                "|| '' }}",
+                "|| vars.AWS_ROLE_ARN_STAGING }}",
+              )),
+          ),
+        ),
+      "is neither ${{ vars.X }} nor a per-stack choice ending in ''",
+    ],
+    [
+      "README names another subject for a role",
+      () =>
+        oidcViolations(
+          workflows,
+          table("AWS_ROLE_ARN_PROD", (l) => l.replace(":environment:prod`", ":environment:staging`")),
+        ),
+      "README: vars.AWS_ROLE_ARN_PROD trusts repo:<owner>/<repo>:environment:prod, the table says environment:staging",
+    ],
+    [
+      "README misses a role",
+      () =>
+        oidcViolations(
+          workflows,
+          table("AWS_ROLE_ARN_DEV", () => ""),
+        ),
+      "README ### CI trust boundary (OIDC): no row for vars.AWS_ROLE_ARN_DEV",
+    ],
+    [
+      "README's jobs column out of date",
+      () =>
+        oidcViolations(
+          workflows,
+          table("AWS_ROLE_ARN_STAGING", (l) => l.replace(", `rollback.yml/rollback`", "")),
+        ),
+      'README: vars.AWS_ROLE_ARN_STAGING is assumed by ["promote.yml/staging","rollback.yml/rollback"], the table says ["promote.yml/staging"]',
+    ],
+    [
+      "README without the audience condition",
+      () => oidcViolations(workflows, readme.replaceAll("`sts.amazonaws.com`", "`sts`")),
+      "must name the audience condition",
+    ],
+    // prod runs the digest staging was verified with
+    [
+      "prod without the pin",
+      () =>
+        prodPinViolations(
+          broken(
+            (w) =>
+              void (w[PROMOTE].jobs.prod.steps = steps(w[PROMOTE].jobs.prod).filter(
+                (s) => !(s.run ?? "").includes(PROD_PIN),
+              )),
+          ),
+        ),
+      `${PROMOTE}/prod: no step runs ${PROD_PIN}`,
+    ],
+    [
+      "the pin after pulumi up",
+      () =>
+        prodPinViolations(
+          broken((w) => {
+            const all = steps(w[PROMOTE].jobs.prod);
+            all.push(...all.splice(all.indexOf(pinStep(w)), 1));
+          }),
+        ),
+      `${PROMOTE}/prod: must pin staging's digest before pulumi up`,
+    ],
+    [
+      "the pin of what staging runs by the time prod is approved",
+      () =>
+        prodPinViolations(
+          broken((w) => void (pinStep(w).env!.STAGING_DIGEST = "${{ steps.staging-now.outputs.digest }}")),
+        ),
+      `${PROMOTE}/prod: STAGING_DIGEST must be \${{ needs.staging.outputs.digest }}`,
+    ],
+    [
+      "a committed pin overridden",
+      () => prodPinViolations(broken((w) => void (pinStep(w).run = `${PROD_PIN}\n`))),
+      `${PROMOTE}/prod: must read a committed pin (pulumi config --stack prod --json) before pinning`,
+    ],
+    [
+      "a committed pin kept silently",
+      () =>
+        prodPinViolations(
+          broken((w) => void (pinStep(w).run = pinStep(w).run!.replaceAll("::notice::", ""))),
+        ),
+      `${PROMOTE}/prod: a committed pin that is kept must be announced naming both digests`,
+    ],
+    [
+      "a second pin of prod's digest",
+      () =>
+        prodPinViolations(
+          broken(
+            (w) =>
+              void steps(w[PROMOTE].jobs.prod).push({
+                run: "pulumi config set --stack prod voxpersona:imageDigest x",
+              }),
+          ),
+        ),
+      "sets voxpersona:imageDigest too",
+    ],
+    [
+      "staging's digest output set before its verification",
+      () =>
+        prodPinViolations(
+          broken((w) => {
+            const all = steps(w[PROMOTE].jobs.staging);
+            const summary = all.findIndex((s) => s.id === "summary");
+            all.splice(summary - 1, 0, ...all.splice(summary, 1));
+          }),
+        ),
+      `${PROMOTE}/staging: the digest output must be set after verify-deploy`,
+    ],
+    [
+      "staging's digest output from another step",
+      () =>
+        prodPinViolations(
+          broken(
+            (w) => void (w[PROMOTE].jobs.staging.outputs = { digest: "${{ steps.dev.outputs.digest }}" }),
+          ),
+        ),
+      `${PROMOTE}/staging: must output digest from its summary step`,
+    ],
+    [
+      "promotion pinning staging",
+      () =>
+        promoteViolations(
+          broken(
+            (w) =>
+              void steps(w[PROMOTE].jobs.staging).push({
+                run: 'pulumi config set --stack staging voxpersona:imageDigest "$D"',
+              }),
+          ),
+        ),
+      `${PROMOTE}/staging: must not build or pin anything`,
+    ],
+    // rollback concurrency
+    [
+      "rollback in promote's concurrency group",
+      () =>
+        rollbackConcurrencyViolations(
+          broken((w) => void (w[ROLLBACK].jobs.rollback.concurrency!.group = "pulumi-${{ inputs.stack }}")),
+        ),
+      `${ROLLBACK}: concurrency group pulumi-prod is promote.yml's: a queued promotion would cancel a pending rollback of prod`,
+    ],
+    [
+      "a rollback cancelled in progress",
+      () =>
+        rollbackConcurrencyViolations(
+          broken((w) => void (w[ROLLBACK].jobs.rollback.concurrency!["cancel-in-progress"] = true)),
+        ),
+      `${ROLLBACK}/rollback: cancel-in-progress must be false`,
+    ],
+    [
+      "rollback without a group",
+      () => rollbackConcurrencyViolations(broken((w) => void delete w[ROLLBACK].jobs.rollback.concurrency)),
+      `${ROLLBACK}/rollback: needs a concurrency group of its own`,
+    ],
+    [
+      "a promotion cancelled in progress",
+      () =>
+        rollbackConcurrencyViolations(
+          broken((w) => void (w[PROMOTE].jobs.prod.concurrency!["cancel-in-progress"] = true)),
+        ),
+      `${PROMOTE}/prod: must never cancel an up in progress`,
+    ],
+    // the rollback's pin, in a pull request
+    [
+      "no pin job",
+      () => rollbackPinViolations(broken((w) => void delete w[ROLLBACK].jobs.pin)),
+      `${ROLLBACK}: no pin job`,
+    ],
+    [
+      "the pin committed whether or not the rollback worked",
+      () => rollbackPinViolations(broken((w) => void (w[ROLLBACK].jobs.pin.needs = ["validate"]))),
+      `${ROLLBACK}/pin: must need rollback`,
+    ],
+    [
+      "the pin job with AWS credentials",
+      () =>
+        rollbackPinViolations(
+          broken(
+            (w) => void steps(w[ROLLBACK].jobs.pin).push({ uses: "aws-actions/configure-aws-credentials@x" }),
+          ),
+        ),
+      `${ROLLBACK}/pin: holds no secret and no AWS role`,
+    ],
+    [
+      "the pin on top of the run's commit, not the default branch",
+      () => rollbackPinViolations(broken((w) => void delete steps(w[ROLLBACK].jobs.pin)[0].with!.ref)),
+      `${ROLLBACK}/pin: must check out the default branch`,
+    ],
+    [
+      "another branch name",
+      () =>
+        rollbackPinViolations(
+          broken((w) => {
+            const s = step(w, ROLLBACK, "pin", (x) => (x.run ?? "").includes("gh pr create"));
+            s.run = s.run!.replace('branch="rollback/$STACK-${DIGEST:7:12}"', 'branch="pin-$STACK"');
+          }),
+        ),
+      `${ROLLBACK}/pin: the branch must be rollback/<stack>-<12 hex of the digest>`,
+    ],
+    [
+      "no pull request",
+      () =>
+        rollbackPinViolations(
+          broken(
+            (w) =>
+              void (w[ROLLBACK].jobs.pin.steps = steps(w[ROLLBACK].jobs.pin).filter(
+                (s) => !(s.run ?? "").includes("gh pr create"),
+              )),
+          ),
+        ),
+      `${ROLLBACK}/pin: must open the pull request (gh pr create) after pinning`,
+    ],
+    [
+      "the pin of another digest",
+      () =>
+        rollbackPinViolations(
+          broken(
+            (w) =>
+              void (step(w, ROLLBACK, "pin", (x) =>
+                (x.run ?? "").includes("imageDigest: $DIGEST"),
+              ).env!.DIGEST = "${{ inputs.previous }}"),
+          ),
+        ),
+      `${ROLLBACK}/pin: STACK and DIGEST must be inputs.stack and inputs.digest`,
+    ],
+  ];
+  for (const [title, check, expected] of cases) {
+    it(title, () => {
+      const found = check();
       assert.ok(
         found.some((f) => f.includes(expected)),
         `expected ${JSON.stringify(expected)} in ${JSON.stringify(found)}`,

@@ -2,6 +2,7 @@
  * The invariants the delivery design depends on. Each returns human-readable violations, so the tests can
  * show that the real workflows have none and that every one of them rejects a broken copy.
  */
+import { parse } from "yaml";
 import {
   type Action,
   CHECKOUT_ACTION,
@@ -13,6 +14,8 @@ import {
   PR_NUMBER,
   ROLLBACK,
   WRITES_TREE,
+  type Job,
+  type Workflow,
   type Workflows,
   allJobs,
   buildsOrPreviews,
@@ -20,7 +23,9 @@ import {
   commands,
   needsOf,
   pulumiCommands,
+  readme,
   runs,
+  stackOptions,
   steps,
   stepsUsing,
   umaskFirstViolations,
@@ -42,8 +47,15 @@ export const EXPECTED_PERMISSIONS: Record<string, Record<string, Record<string, 
     staging: { contents: "read", "id-token": "write" },
     prod: { contents: "read", "id-token": "write" },
   },
-  [ROLLBACK]: { validate: {}, rollback: { contents: "read", "id-token": "write" } },
+  [ROLLBACK]: {
+    validate: {},
+    rollback: { contents: "read", "id-token": "write" },
+    pin: { contents: "write", "pull-requests": "write" },
+  },
 };
+
+/** The one job that writes to the repository: it pushes a branch and opens a pull request, nothing else. */
+const OPENS_PULL_REQUEST = (file: string, id: string): boolean => file === ROLLBACK && id === "pin";
 
 export function topLevelPermissionViolations(wfs: Workflows): string[] {
   return Object.entries(wfs).flatMap(([file, wf]) => {
@@ -78,13 +90,23 @@ export function jobPermissionViolations(wfs: Workflows): string[] {
       );
     }
     const commentsOnPr = stepsUsing(job, "pulumi/actions").some((s) => s.with?.["comment-on-pr"] === true);
-    if ((perms["pull-requests"] === "write") !== (commentsOnPr && file === PR && id === "preview")) {
-      violations.push(`${file}/${id}: pull-requests: write belongs to the PR preview job only`);
+    const opensPr = OPENS_PULL_REQUEST(file, id) && runs(job).includes("gh pr create");
+    if (
+      (perms["pull-requests"] === "write") !==
+      ((commentsOnPr && file === PR && id === "preview") || opensPr)
+    ) {
+      violations.push(
+        `${file}/${id}: pull-requests: write belongs to the PR preview job and the rollback's pin job only`,
+      );
     }
     for (const [scope, level] of Object.entries(perms)) {
-      if (level === "write" && !["id-token", "pull-requests"].includes(scope)) {
+      const allowed = ["id-token", "pull-requests", ...(opensPr ? ["contents"] : [])];
+      if (level === "write" && !allowed.includes(scope)) {
         violations.push(`${file}/${id}: unexpected ${scope}: write`);
       }
+    }
+    if (perms.contents === "write" && perms["id-token"] === "write") {
+      violations.push(`${file}/${id}: a job that can write the repository must not assume an AWS role too`);
     }
   }
   for (const [file, jobs] of Object.entries(EXPECTED_PERMISSIONS)) {
@@ -427,9 +449,11 @@ export function promoteViolations(wfs: Workflows): string[] {
     const script = runs(job);
     if (!/imageDigest[\s\S]*GITHUB_STEP_SUMMARY/.test(script))
       v.push(`${PROMOTE}/${stack}: print imageDigest in the summary`);
-    // Promotion moves a digest; it never builds and never retargets the build.
-    if (/docker buildx|npm run --silent bake|cacheScope|buildTag|imageDigest "\$/.test(script)) {
-      v.push(`${PROMOTE}/${stack}: must not build or pin anything`);
+    // Promotion moves a digest; it never builds and never retargets the build. The one pin it sets is
+    // prod's, to the digest staging was verified with (prodPinViolations).
+    const rest = stack === "prod" ? script.replace(PROD_PIN, "") : script;
+    if (/docker buildx|npm run --silent bake|cacheScope|buildTag|imageDigest "\$/.test(rest)) {
+      v.push(`${PROMOTE}/${stack}: must not build or pin anything (but prod's pin of staging's digest)`);
     }
     if (stepsUsing(job, "docker/setup-buildx-action").length > 0)
       v.push(`${PROMOTE}/${stack}: must not set up a builder`);
@@ -479,14 +503,16 @@ export function awsSessionViolations(wfs: Workflows): string[] {
   return v;
 }
 
-export const PINNED: Record<string, string> = {
-  "actions/checkout": "v4",
-  "actions/setup-node": "v4",
-  "pulumi/actions": "v6",
-  "aws-actions/configure-aws-credentials": "v4",
-  "aws-actions/amazon-ecr-login": "v2",
-  "docker/setup-buildx-action": "v3",
-};
+/** The actions the workflows may use, each pinned to a full commit SHA (actionPinViolations). */
+export const PINNED_ACTIONS: readonly string[] = [
+  "actions/checkout",
+  "actions/setup-node",
+  "pulumi/actions",
+  "aws-actions/configure-aws-credentials",
+  "aws-actions/amazon-ecr-login",
+  "docker/setup-buildx-action",
+];
+const FULL_SHA = /^[0-9a-f]{40}$/;
 
 export function hygieneViolations(wfs: Workflows): string[] {
   const v: string[] = [];
@@ -494,9 +520,10 @@ export function hygieneViolations(wfs: Workflows): string[] {
     for (const s of steps(job)) {
       if (s.uses !== undefined) {
         const [action, ref] = s.uses.split("@");
-        // The one local action is this commit's own copy; every other action is one of the pinned ones.
-        if (s.uses !== CHECKOUT_ACTION && (ref === undefined || PINNED[action] !== ref))
-          v.push(`${file}/${id}: ${s.uses} is not one of the pinned actions`);
+        // The one local action is this commit's own copy; every other action is one of the allowed ones,
+        // at a full commit SHA (a tag can be moved to other code, a SHA cannot).
+        if (s.uses !== CHECKOUT_ACTION && (!PINNED_ACTIONS.includes(action) || !FULL_SHA.test(ref ?? "")))
+          v.push(`${file}/${id}: ${s.uses} is not one of the allowed actions at a full commit SHA`);
       }
       if (
         usesAction(s, "actions/setup-node") &&
@@ -521,5 +548,371 @@ export function hygieneViolations(wfs: Workflows): string[] {
   if (!String(cc?.group).includes(PR_NUMBER) || cc?.["cancel-in-progress"] !== true) {
     v.push(`${PR}: concurrency must be per PR with cancel-in-progress`);
   }
+  return v;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// action pins, read from the raw YAML (the version comment is not in the parsed document)
+
+/** `uses: <owner>/<repo>[/path]@<ref> [# comment]` on one line of a workflow file. */
+export const USES_LINE = /^\s*(?:-\s+)?uses:\s*(.*?)\s*$/;
+
+/**
+ * Every `uses:` names a full 40-hex commit SHA and says which release that is in a `# vX.Y.Z` comment on
+ * the same line (what Renovate reads and rewrites), and an action has one pin in every workflow. The local
+ * checkout action is this commit's own copy and stays a path.
+ */
+export function actionPinViolations(texts: Record<string, string>): string[] {
+  const v: string[] = [];
+  const pins = new Map<string, Set<string>>();
+  for (const [file, text] of Object.entries(texts)) {
+    const parsed = allJobs({ [file]: parse(text) as Workflow }).flatMap(([, , job]) =>
+      steps(job).filter((s) => s.uses !== undefined),
+    ).length;
+    const lines = text
+      .split("\n")
+      .map((line, i): [number, RegExpMatchArray | null] => [i + 1, line.match(USES_LINE)])
+      .filter((x): x is [number, RegExpMatchArray] => x[1] !== null);
+    if (lines.length !== parsed) {
+      v.push(
+        `${file}: ${parsed} steps use an action but ${lines.length} lines read "uses: …"; write each as ` +
+          `"uses: <action>@<sha> # vX.Y.Z" on one line`,
+      );
+    }
+    for (const [n, m] of lines) {
+      const value = m[1];
+      if (value === CHECKOUT_ACTION) continue;
+      const pin = /^([^@\s]+)@(\S+)(?:\s+#\s*(.*))?$/.exec(value);
+      if (pin === null) {
+        v.push(`${file}:${n}: ${value} has no @<commit SHA>`);
+        continue;
+      }
+      const [, action, ref, comment] = pin;
+      if (!FULL_SHA.test(ref))
+        v.push(`${file}:${n}: ${action}@${ref} is not pinned to a full 40-hex commit SHA`);
+      if (!/^v\d+\.\d+\.\d+$/.test(comment ?? "")) {
+        v.push(`${file}:${n}: ${action}@${ref} needs the release it is as a comment: # vX.Y.Z`);
+      }
+      pins.set(action, (pins.get(action) ?? new Set()).add(`${ref} # ${comment ?? ""}`));
+    }
+  }
+  for (const [action, set] of pins) {
+    if (set.size > 1)
+      v.push(`${action} is pinned ${set.size} ways (${[...set].sort().join(", ")}): pin it once`);
+  }
+  return v;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// the CI trust boundary: which role and which Pulumi token each job gets
+
+/**
+ * The AWS roles the workflows assume, by the repository variable holding each ARN, and the OIDC subject
+ * (after `repo:<owner>/<repo>:`) each role's trust policy accepts, with `aud` = `sts.amazonaws.com`. A job
+ * with an environment presents `environment:<name>`; a pull_request job without one `pull_request`.
+ */
+export const OIDC_ROLES: Readonly<Record<string, string>> = {
+  AWS_PREVIEW_ROLE_ARN: "pull_request",
+  AWS_ROLE_ARN_DEV: "environment:dev",
+  AWS_ROLE_ARN_STAGING: "environment:staging",
+  AWS_ROLE_ARN_PROD: "environment:prod",
+};
+export const PREVIEW_ROLE = "AWS_PREVIEW_ROLE_ARN";
+/** The Pulumi token that can update stacks, and the one that can only read them (previews). */
+export const DEPLOY_TOKEN = "secrets.PULUMI_ACCESS_TOKEN";
+export const PREVIEW_TOKEN = "secrets.PULUMI_PREVIEW_TOKEN";
+/** A deploy role's variable, or the one repository-wide deploy role there used to be. */
+const DEPLOY_ROLE = /\bAWS_ROLE_ARN_\w+|\bAWS_DEPLOY_ROLE_ARN\b/;
+
+/**
+ * Pull requests run their branch's code: their jobs hold nothing that can change what ships. No PR job
+ * references the deploy token or a deploy role; each PR job that runs Pulumi gets the preview token, each
+ * that assumes a role the preview role. No other workflow uses the preview credentials.
+ */
+export function prTrustViolations(wfs: Workflows): string[] {
+  const v: string[] = [];
+  for (const [file, id, job] of allJobs(wfs)) {
+    const where = `${file}/${id}`;
+    const text = JSON.stringify(job);
+    if (file === PR) {
+      if (text.includes(DEPLOY_TOKEN)) v.push(`${where}: references the deploy token ${DEPLOY_TOKEN}`);
+      const role = DEPLOY_ROLE.exec(text);
+      if (role !== null) v.push(`${where}: references the deploy role ${role[0]}`);
+      for (const s of steps(job)) {
+        const token = s.env?.PULUMI_ACCESS_TOKEN;
+        if (token !== undefined && token !== `\${{ ${PREVIEW_TOKEN} }}`)
+          v.push(`${where}: PULUMI_ACCESS_TOKEN must be \${{ ${PREVIEW_TOKEN} }}, got ${String(token)}`);
+      }
+      for (const s of stepsUsing(job, "aws-actions/configure-aws-credentials")) {
+        if (s.with?.["role-to-assume"] !== `\${{ vars.${PREVIEW_ROLE} }}`)
+          v.push(`${where}: must assume vars.${PREVIEW_ROLE}, got ${String(s.with?.["role-to-assume"])}`);
+      }
+    } else {
+      if (text.includes(PREVIEW_TOKEN)) v.push(`${where}: the preview token belongs to pull requests`);
+      if (text.includes(`vars.${PREVIEW_ROLE}`))
+        v.push(`${where}: the preview role belongs to pull requests`);
+    }
+    if (text.includes("AWS_DEPLOY_ROLE_ARN"))
+      v.push(
+        `${where}: AWS_DEPLOY_ROLE_ARN (one role for every environment) is gone: one role per environment`,
+      );
+  }
+  for (const [file, wf] of Object.entries(wfs)) {
+    if (file === PR && JSON.stringify(wf.env ?? {}).includes(DEPLOY_TOKEN))
+      v.push(`${PR}: deploy token in env`);
+  }
+  return v;
+}
+
+/**
+ * The role variable a job assumes for each environment it can run in: `${{ vars.X }}` in the job's
+ * environment (each option of `inputs.stack` when that is the environment), or rollback's per-stack choice
+ * `${{ inputs.stack == 'staging' && vars.X || inputs.stack == 'prod' && vars.Y || '' }}`, which falls back to
+ * '' (the step fails), never to another stack's role.
+ */
+function assumedRoles(
+  wf: Workflow,
+  job: Job,
+  expr: string,
+): { pairs: [string | undefined, string][]; problem?: string } {
+  const env = typeof job.environment === "string" ? job.environment : undefined;
+  const DYNAMIC = "${{ inputs.stack }}";
+  const envs = env === DYNAMIC ? stackOptions(wf) : [env];
+  const simple = /^\$\{\{\s*vars\.(\w+)\s*\}\}$/.exec(expr);
+  if (simple !== null) return { pairs: envs.map((e): [string | undefined, string] => [e, simple[1]]) };
+  const inner = /^\$\{\{\s*(.*?)\s*\}\}$/.exec(expr)?.[1] ?? "";
+  const parts = inner.split(/\s*\|\|\s*/);
+  const choices = parts.slice(0, -1).map((p) => /^inputs\.stack == '([\w-]+)' && vars\.(\w+)$/.exec(p));
+  if (parts.length < 2 || parts.at(-1) !== "''" || choices.some((c) => c === null)) {
+    return {
+      pairs: [],
+      problem: `role-to-assume ${expr} is neither \${{ vars.X }} nor a per-stack choice ending in ''`,
+    };
+  }
+  const pairs = choices.map((c): [string, string] => [c![1], c![2]]);
+  if (env !== DYNAMIC) return { pairs: [], problem: `a per-stack role choice needs environment ${DYNAMIC}` };
+  const chosen = pairs.map(([stack]) => stack).sort();
+  if (JSON.stringify(chosen) !== JSON.stringify([...envs].sort() as string[])) {
+    return {
+      pairs,
+      problem: `the role choice covers ${JSON.stringify(chosen)}, the stack input offers ${JSON.stringify(envs)}`,
+    };
+  }
+  return { pairs };
+}
+
+export const OIDC_SECTION = "### CI trust boundary (OIDC)";
+const README_ROLE_ROW = /^\|\s*`vars\.(\w+)`\s*\|\s*`repo:<owner>\/<repo>:([^`]+)`\s*\|([^|]*)\|/;
+
+/** The rows of README's role table: variable → [subject, jobs]. */
+export function readmeRoleTable(text: string): Map<string, [string, string[]]> {
+  const start = text.indexOf(`\n${OIDC_SECTION}\n`);
+  const section = start < 0 ? "" : text.slice(start + 1).split(/\n#{1,3} /)[0];
+  const rows = new Map<string, [string, string[]]>();
+  for (const line of section.split("\n")) {
+    const m = README_ROLE_ROW.exec(line);
+    if (m !== null)
+      rows.set(m[1], [m[2], [...m[3].matchAll(/`([\w.-]+\.yml\/[\w-]+)`/g)].map((j) => j[1]).sort()]);
+  }
+  return rows;
+}
+
+/**
+ * Each job that assumes a role runs where that role's trust policy lets it: in the environment whose
+ * subject the role trusts, or, the preview role, in a pull_request workflow without an environment. PR jobs
+ * have no environment (a PR could otherwise present a deploy role's subject). README's table (role
+ * variable, trusted subject, the jobs that assume it) says exactly the same, with aud sts.amazonaws.com.
+ */
+export function oidcViolations(wfs: Workflows, readmeText: string = readme): string[] {
+  const v: string[] = [];
+  const used = new Map<string, Set<string>>(Object.keys(OIDC_ROLES).map((r) => [r, new Set<string>()]));
+  for (const [file, id, job] of allJobs(wfs)) {
+    const where = `${file}/${id}`;
+    const wf = wfs[file];
+    if (file === PR && job.environment !== undefined)
+      v.push(
+        `${where}: a pull-request job runs without an environment (got ${JSON.stringify(job.environment)})`,
+      );
+    for (const s of stepsUsing(job, "aws-actions/configure-aws-credentials")) {
+      const { pairs, problem } = assumedRoles(wf, job, String(s.with?.["role-to-assume"] ?? ""));
+      if (problem !== undefined) v.push(`${where}: ${problem}`);
+      for (const [env, role] of pairs) {
+        const onlyPullRequest = JSON.stringify(Object.keys(wf.on ?? {})) === JSON.stringify(["pull_request"]);
+        const sub = env !== undefined ? `environment:${env}` : onlyPullRequest ? "pull_request" : undefined;
+        const trusted = OIDC_ROLES[role];
+        used.get(role)?.add(where);
+        if (trusted === undefined)
+          v.push(`${where}: vars.${role} is not one of the roles ${Object.keys(OIDC_ROLES).join(", ")}`);
+        else if (sub === undefined)
+          v.push(
+            `${where}: assumes vars.${role} without an environment outside pull_request: no role trusts that subject`,
+          );
+        else if (sub !== trusted)
+          v.push(
+            `${where}: as repo:<owner>/<repo>:${sub} assumes vars.${role}, which trusts only repo:<owner>/<repo>:${trusted}`,
+          );
+      }
+    }
+  }
+  const table = readmeRoleTable(readmeText);
+  for (const [role, sub] of Object.entries(OIDC_ROLES)) {
+    const row = table.get(role);
+    const jobs = [...(used.get(role) ?? [])].sort();
+    if (row === undefined) v.push(`README ${OIDC_SECTION}: no row for vars.${role}`);
+    else {
+      if (row[0] !== sub)
+        v.push(`README: vars.${role} trusts repo:<owner>/<repo>:${sub}, the table says ${row[0]}`);
+      if (JSON.stringify(row[1]) !== JSON.stringify(jobs))
+        v.push(
+          `README: vars.${role} is assumed by ${JSON.stringify(jobs)}, the table says ${JSON.stringify(row[1])}`,
+        );
+    }
+  }
+  for (const role of table.keys())
+    if (!(role in OIDC_ROLES)) v.push(`README ${OIDC_SECTION}: vars.${role} is no role the workflows assume`);
+  if (!/`token\.actions\.githubusercontent\.com:aud`[^\n]*`sts\.amazonaws\.com`/.test(readmeText))
+    v.push(
+      `README ${OIDC_SECTION}: must name the audience condition token.actions.githubusercontent.com:aud = sts.amazonaws.com`,
+    );
+  return v;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// promotion and rollback that never lose or skip an image
+
+/** The prod job's pin of the digest the staging job verified. */
+export const PROD_PIN = 'pulumi config set --stack prod voxpersona:imageDigest "$STAGING_DIGEST"';
+
+/**
+ * prod runs the digest the staging job deployed and verified, not whatever staging runs when prod is
+ * approved: staging outputs the digest after verify-deploy, prod pins it before `pulumi up`, unless a pin
+ * is committed in Pulumi.prod.yaml, which is kept and announced with both digests.
+ */
+export function prodPinViolations(wfs: Workflows): string[] {
+  const v: string[] = [];
+  const staging = wfs[PROMOTE]?.jobs.staging ?? {};
+  const prod = wfs[PROMOTE]?.jobs.prod ?? {};
+  if (staging.outputs?.digest !== "${{ steps.summary.outputs.digest }}")
+    v.push(`${PROMOTE}/staging: must output digest from its summary step`);
+  const sSteps = steps(staging);
+  const summary = sSteps.findIndex((s) => s.id === "summary");
+  const verify = sSteps.findIndex((s) => (s.run ?? "").includes("npm run verify-deploy"));
+  if (summary < 0 || verify < 0 || summary < verify)
+    v.push(`${PROMOTE}/staging: the digest output must be set after verify-deploy`);
+  const out = sSteps[summary]?.run ?? "";
+  if (
+    !out.includes('digest="$(pulumi stack output --stack staging imageDigest)"') ||
+    !out.includes('echo "digest=$digest" >> "$GITHUB_OUTPUT"')
+  )
+    v.push(`${PROMOTE}/staging: the digest output must be staging's imageDigest stack output`);
+  if (!needsOf(prod).includes("staging")) v.push(`${PROMOTE}/prod must need staging`);
+
+  const pSteps = steps(prod);
+  const pin = pSteps.findIndex((s) => (s.run ?? "").includes(PROD_PIN));
+  const up = pSteps.findIndex((s) => usesAction(s, "pulumi/actions") && s.with?.command === "up");
+  if (pin < 0) return [...v, `${PROMOTE}/prod: no step runs ${PROD_PIN}`];
+  if (up < pin) v.push(`${PROMOTE}/prod: must pin staging's digest before pulumi up`);
+  const step = pSteps[pin];
+  if (step.env?.STAGING_DIGEST !== "${{ needs.staging.outputs.digest }}")
+    v.push(
+      `${PROMOTE}/prod: STAGING_DIGEST must be \${{ needs.staging.outputs.digest }}, got ${String(step.env?.STAGING_DIGEST)}`,
+    );
+  const script = step.run ?? "";
+  if (!script.includes(DIGEST_PATTERN))
+    v.push(`${PROMOTE}/prod: must check STAGING_DIGEST against ${DIGEST_PATTERN}`);
+  const read = script.indexOf("pulumi config --stack prod --json");
+  if (read < 0 || read > script.indexOf(PROD_PIN))
+    v.push(`${PROMOTE}/prod: must read a committed pin (pulumi config --stack prod --json) before pinning`);
+  if (
+    !/if \[ -z "\$committed" \]; then\s*\n\s*pulumi config set --stack prod voxpersona:imageDigest "\$STAGING_DIGEST"/.test(
+      script,
+    )
+  )
+    v.push(`${PROMOTE}/prod: must pin staging's digest only when no pin is committed`);
+  if (!/::notice::[^\n]*\$committed[^\n]*\$STAGING_DIGEST/.test(script))
+    v.push(`${PROMOTE}/prod: a committed pin that is kept must be announced naming both digests`);
+  pSteps.forEach((s, i) => {
+    if (i !== pin && /voxpersona:imageDigest/.test(s.run ?? ""))
+      v.push(`${PROMOTE}/prod: step ${i} sets voxpersona:imageDigest too`);
+  });
+  return v;
+}
+
+/**
+ * GitHub keeps one pending run per concurrency group and cancels it when another queues: a rollback that
+ * shared promote's group could be cancelled by a later promotion while it waits for approval. Its group
+ * differs from every promote group for each stack it may roll back, and it never cancels one in progress.
+ */
+export function rollbackConcurrencyViolations(wfs: Workflows): string[] {
+  const v: string[] = [];
+  const promote = wfs[PROMOTE];
+  const groups = new Set(
+    [
+      promote?.concurrency?.group,
+      ...Object.values(promote?.jobs ?? {}).map((j) => j.concurrency?.group),
+    ].filter((g): g is string => g !== undefined),
+  );
+  for (const [id, job] of Object.entries(promote?.jobs ?? {})) {
+    if (job.concurrency?.["cancel-in-progress"] !== false)
+      v.push(`${PROMOTE}/${id}: must never cancel an up in progress`);
+  }
+  const rollback = wfs[ROLLBACK];
+  const cc = rollback?.jobs.rollback?.concurrency;
+  if (cc?.group === undefined) return [...v, `${ROLLBACK}/rollback: needs a concurrency group of its own`];
+  if (cc["cancel-in-progress"] !== false) v.push(`${ROLLBACK}/rollback: cancel-in-progress must be false`);
+  for (const group of [cc.group, rollback?.concurrency?.group]) {
+    if (group === undefined) continue;
+    for (const stack of stackOptions(rollback)) {
+      const resolved = group.replaceAll("${{ inputs.stack }}", stack);
+      if (groups.has(resolved))
+        v.push(
+          `${ROLLBACK}: concurrency group ${resolved} is promote.yml's: a queued promotion would cancel a pending rollback of ${stack}`,
+        );
+    }
+  }
+  return v;
+}
+
+/**
+ * A rollback holds: once `pulumi up` and verify-deploy succeeded, a job of its own (repository write, no
+ * cloud access) commits the pin to Pulumi.<stack>.yaml on branch rollback/<stack>-<12 hex> and opens a pull
+ * request against the default branch.
+ */
+export function rollbackPinViolations(wfs: Workflows): string[] {
+  const v: string[] = [];
+  const job = wfs[ROLLBACK]?.jobs.pin;
+  if (job === undefined) return [`${ROLLBACK}: no pin job`];
+  const where = `${ROLLBACK}/pin`;
+  if (!needsOf(job).includes("rollback"))
+    v.push(`${where}: must need rollback (run only after up and verify-deploy)`);
+  if (JSON.stringify(job.permissions) !== JSON.stringify({ contents: "write", "pull-requests": "write" }))
+    v.push(`${where}: permissions must be exactly contents: write, pull-requests: write`);
+  const text = JSON.stringify(job);
+  if (text.includes("secrets.") || stepsUsing(job, "aws-actions/configure-aws-credentials").length > 0)
+    v.push(`${where}: holds no secret and no AWS role`);
+  const checkout = stepsUsing(job, "actions/checkout")[0];
+  if (checkout?.with?.ref !== "${{ github.event.repository.default_branch }}")
+    v.push(`${where}: must check out the default branch (the pull request's base)`);
+  const all = steps(job);
+  const edit = all.findIndex(
+    (s) =>
+      (s.run ?? "").includes('file="Pulumi.$STACK.yaml"') &&
+      (s.run ?? "").includes("voxpersona:imageDigest: $DIGEST"),
+  );
+  const open = all.findIndex((s) => (s.run ?? "").includes("gh pr create"));
+  if (edit < 0) v.push(`${where}: no step writes voxpersona:imageDigest: $DIGEST to Pulumi.$STACK.yaml`);
+  if (open < 0 || open < edit) v.push(`${where}: must open the pull request (gh pr create) after pinning`);
+  for (const i of [edit, open]) {
+    const s = all[i];
+    if (
+      s !== undefined &&
+      (s.env?.STACK !== "${{ inputs.stack }}" || s.env?.DIGEST !== "${{ inputs.digest }}")
+    )
+      v.push(`${where}: STACK and DIGEST must be inputs.stack and inputs.digest`);
+  }
+  const script = all[open]?.run ?? "";
+  if (!script.includes('branch="rollback/$STACK-${DIGEST:7:12}"'))
+    v.push(`${where}: the branch must be rollback/<stack>-<12 hex of the digest>`);
+  if (!script.includes('--head "$branch"')) v.push(`${where}: the pull request must come from that branch`);
   return v;
 }

@@ -25,6 +25,7 @@ export interface Job {
   permissions?: unknown;
   environment?: unknown;
   concurrency?: { group?: string; "cancel-in-progress"?: boolean };
+  outputs?: Record<string, string>;
   strategy?: { matrix?: Record<string, unknown> };
   env?: Record<string, unknown>;
   steps?: Step[];
@@ -73,6 +74,9 @@ export const CHECKOUT_ACTION_FILE = ".github/actions/checkout/action.yml";
 export const checkoutActionSource = readFileSync(join(ROOT, CHECKOUT_ACTION_FILE), "utf8");
 export const checkoutAction = parse(checkoutActionSource) as Action;
 
+/** README.md: its "CI trust boundary (OIDC)" section documents the roles the workflows assume. */
+export const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+
 export const PR = "pull-request.yml";
 export const DEPLOY_DEV = "deploy-dev.yml";
 export const PROMOTE = "promote.yml";
@@ -96,6 +100,12 @@ export const pulumiCommands = (job: Job): string[] =>
     s.with?.command === undefined ? [] : [String(s.with.command)],
   );
 export const needsOf = (job: Job): string[] => (job.needs === undefined ? [] : [job.needs].flat());
+/** The options of a workflow_dispatch `stack` choice input (rollback.yml), or []. */
+export const stackOptions = (wf: Workflow | undefined): string[] => {
+  const input = (wf?.on?.workflow_dispatch as { inputs?: Record<string, { options?: unknown }> } | undefined)
+    ?.inputs?.stack;
+  return Array.isArray(input?.options) ? input.options.map(String) : [];
+};
 export const allJobs = (wfs: Workflows): [string, string, Job][] =>
   Object.entries(wfs).flatMap(([file, wf]) =>
     Object.entries(wf.jobs).map(([id, job]): [string, string, Job] => [file, id, job]),
