@@ -33,6 +33,7 @@ export async function buildStack(config: StackConfig) {
     kmsKeyArn: config.registry.kmsKeyArn,
     scanOnPush: config.registry.scanOnPush,
     keepBuildImages: config.registry.keepBuildImages,
+    adoptExisting: config.registry.adoptExisting,
     mainScope: config.cache.mainScope,
     cacheLifecycleDays: config.cache.lifecycleDays,
     tags: stackTags(config),

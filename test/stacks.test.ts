@@ -95,6 +95,12 @@ describe("dev stack (build)", function () {
       tags: { project: "voxpersona", stack: "dev", "managed-by": "pulumi" },
     });
     assert.equal(release.retainOnDelete, true);
+    // The policy stays with the retained repository; nothing is adopted unless asked.
+    assert.equal(named(run, "voxpersona-release-lifecycle").retainOnDelete, true);
+    assert.deepEqual(
+      run.registrations.filter((r) => r.importId).map((r) => r.name),
+      [],
+    );
     assert.deepEqual(JSON.parse(named(run, "voxpersona-release-lifecycle").inputs.policy), {
       rules: [
         ...["dev", "staging", "prod"].map((tag, i) => ({
@@ -309,6 +315,30 @@ describe("dev stack (build)", function () {
       },
     });
     assert.equal(ofType(run, TAG_TYPE).length, 0);
+  });
+
+  it("adopts the release repository and its policy that a destroyed dev left behind, and nothing else", async () => {
+    const adopted = await runStack(
+      "dev",
+      devConfig({
+        "voxpersona:registry": {
+          ...(stackFileConfig("dev")["voxpersona:registry"] as object),
+          adoptExisting: true,
+        },
+      }),
+    );
+    assert.equal(adopted.error, undefined, adopted.error?.stack);
+    assert.deepEqual(
+      adopted.registrations
+        .filter((r) => r.importId)
+        .map((r) => [r.type, r.name, r.importId, r.retainOnDelete]),
+      [
+        ["aws:ecr/repository:Repository", "voxpersona-release", "voxpersona", true],
+        ["aws:ecr/lifecyclePolicy:LifecyclePolicy", "voxpersona-release-lifecycle", "voxpersona", true],
+      ],
+    );
+    // Adopting changes nothing the program declares: the same inputs as a fresh create.
+    assert.deepEqual(named(adopted, "voxpersona-release").inputs, named(run, "voxpersona-release").inputs);
   });
 
   it("encrypts every repository with the configured KMS key and lets the task decrypt the image", async () => {

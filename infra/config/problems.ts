@@ -100,6 +100,7 @@ const EXAMPLES: ReadonlyArray<readonly [RegExp, Example]> = [
   [/:registry\.scanOnPush$/, () => String(REGISTRY_DEFAULTS.scanOnPush)],
   [/:registry\.keepBuildImages$/, () => String(REGISTRY_DEFAULTS.keepBuildImages)],
   [/:registry\.keepHistory$/, () => String(REGISTRY_DEFAULTS.keepHistory)],
+  [/:registry\.adoptExisting$/, () => "true"],
   [/:service\.cpu$/, () => "2048"],
   [/:service\.memory$/, () => "8192"],
   [/:service\.ephemeralStorageGiB$/, () => String(EPHEMERAL_STORAGE_GIB.default)],

@@ -99,6 +99,8 @@ const registrySchema = z
     ),
     /** Promote stacks: how many of their last promoted images stay protected (infra/release-tags.ts). */
     keepHistory: intIn(KEEP_HISTORY.min, KEEP_HISTORY.max).default(REGISTRY_DEFAULTS.keepHistory),
+    /** Build stacks: adopt the release repository a destroyed dev stack left behind (infra/registry). */
+    adoptExisting: z.boolean().default(REGISTRY_DEFAULTS.adoptExisting),
   })
   .strict();
 

@@ -23,4 +23,5 @@ export const REGISTRY_DEFAULTS = {
   scanOnPush: true,
   keepBuildImages: 30,
   keepHistory: 5,
+  adoptExisting: false,
 } as const;

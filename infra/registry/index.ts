@@ -3,11 +3,16 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { CACHE_LIFECYCLE_DAYS, cacheLifecyclePolicy, releaseLifecyclePolicy } from "../lifecycle";
+import {
+  CACHE_LIFECYCLE_DAYS,
+  cacheLifecyclePolicy,
+  prCacheLifecyclePolicy,
+  releaseLifecyclePolicy,
+} from "../lifecycle";
 import { DEFAULT_MAIN_SCOPE, STAGES, StageName, cacheRepositoryUrl, prCacheRepositoryUrl } from "../plan";
-import { prCacheLifecyclePolicy } from "../lifecycle";
 import { ENVIRONMENT_TAGS } from "../promotion";
 import { mutableTagFilters } from "../release-tags";
+import { CacheRepositories, byStage, cacheRepositories } from "./cache";
 import { type Encryption, KEEP_BUILD_IMAGES, REGISTRY_DEFAULTS } from "./defaults";
 
 export interface RegistryArgs {
@@ -53,13 +58,22 @@ export interface RegistryArgs {
    */
   readonly cacheLifecycleDays: Readonly<Record<StageName, number>>;
   /**
+   * Adopt the release repository and its lifecycle policy when they already exist: destroying the build
+   * stack keeps both (`retainOnDelete`, staging and prod run images from it), so bringing the stack back
+   * would otherwise fail with RepositoryAlreadyExistsException. Pulumi then imports them by name (the
+   * `import` option; the declared settings must match what exists, or the preview says what differs).
+   * @default false
+   */
+  readonly adoptExisting?: boolean;
+  /**
    * Tags applied to every repository.
    * @default {}
    */
   readonly tags?: Readonly<Record<string, string>>;
 }
 
-type Settings = Required<Omit<RegistryArgs, "kmsKeyArn" | "tags">> & Pick<RegistryArgs, "kmsKeyArn">;
+type Settings = Required<Omit<RegistryArgs, "kmsKeyArn" | "tags" | "adoptExisting">> &
+  Pick<RegistryArgs, "kmsKeyArn" | "adoptExisting">;
 
 function withDefaults(args: RegistryArgs): Settings {
   return {
@@ -101,13 +115,13 @@ export class Registry extends pulumi.ComponentResource {
   public readonly repositoryName: pulumi.Output<string>;
   public readonly registryId: pulumi.Output<string>;
   /** Cache repository per stage. */
-  public readonly cacheRepositories: Readonly<Record<StageName, aws.ecr.Repository>>;
+  public readonly cacheRepositories: CacheRepositories;
   public readonly cacheRepositoryUrls: pulumi.Output<Record<StageName, string>>;
   /**
    * PR cache repository per stage (`<name>/cache-pr/<stage>`): where builds in any scope but the main one
    * (pull requests) export their cache. The only repositories the pull-request role may push to.
    */
-  public readonly prCacheRepositories: Readonly<Record<StageName, aws.ecr.Repository>>;
+  public readonly prCacheRepositories: CacheRepositories;
   public readonly prCacheRepositoryUrls: pulumi.Output<Record<StageName, string>>;
   /** Their ARNs, to scope the pull-request role's push permission to them. */
   public readonly prCacheRepositoryArns: pulumi.Output<Record<StageName, string>>;
@@ -142,28 +156,48 @@ export class Registry extends pulumi.ComponentResource {
         tags,
       },
       // staging and prod run images from this repository: destroying the build stack must not delete them.
-      { parent: this, retainOnDelete: true },
+      { parent: this, retainOnDelete: true, ...(args.adoptExisting ? { import: settings.name } : {}) },
     );
+    // Kept with the repository: a retained repository without its policy would never expire anything, and
+    // one with a policy the stack no longer manages could not be adopted cleanly.
     new aws.ecr.LifecyclePolicy(
       `${name}-release-lifecycle`,
       {
         repository: this.repository.name,
         policy: JSON.stringify(releaseLifecyclePolicy(settings.environmentTags, settings.keepBuildImages)),
       },
-      { parent: this },
+      { parent: this, retainOnDelete: true, ...(args.adoptExisting ? { import: settings.name } : {}) },
     );
-    const cache = this.createCacheRepositories(name, settings, { encryptionConfigurations, tags });
+    const common = { encryptionConfigurations, tags };
+    const cache = cacheRepositories(
+      name,
+      {
+        kind: "cache",
+        repositoryName: (stage) => cacheRepositoryUrl(settings.name, stage),
+        policy: (stage) => cacheLifecyclePolicy(settings.mainScope, settings.cacheLifecycleDays[stage]),
+        ...common,
+      },
+      this,
+    );
     this.cacheRepositories = cache;
-    const prCache = this.createPrCacheRepositories(name, settings, { encryptionConfigurations, tags });
+    // Every tag of a PR cache expires PR_CACHE_DAYS after its last push.
+    const prCache = cacheRepositories(
+      name,
+      {
+        kind: "cache-pr",
+        repositoryName: (stage) => prCacheRepositoryUrl(settings.name, stage),
+        policy: () => prCacheLifecyclePolicy(),
+        ...common,
+      },
+      this,
+    );
     this.prCacheRepositories = prCache;
 
     this.repositoryUrl = this.repository.repositoryUrl;
     this.repositoryArn = this.repository.arn;
     this.repositoryName = this.repository.name;
     this.registryId = this.repository.registryId;
-    this.cacheRepositoryUrls = pulumi
-      .all(STAGES.map((s) => cache[s].repositoryUrl))
-      .apply((urls) => Object.fromEntries(STAGES.map((s, i) => [s, urls[i]])) as Record<StageName, string>);
+    this.cacheRepositoryUrls = byStage(cache, (r) => r.repositoryUrl);
     this.prCacheRepositoryUrls = byStage(prCache, (r) => r.repositoryUrl);
     this.prCacheRepositoryArns = byStage(prCache, (r) => r.arn);
 
@@ -177,83 +211,4 @@ export class Registry extends pulumi.ComponentResource {
       prCacheRepositoryArns: this.prCacheRepositoryArns,
     });
   }
-
-  /** One mutable, unscanned, force-deletable cache repository per stage, with its lifecycle policy. */
-  private createCacheRepositories(
-    name: string,
-    settings: Settings,
-    common: Pick<aws.ecr.RepositoryArgs, "encryptionConfigurations" | "tags">,
-  ): Record<StageName, aws.ecr.Repository> {
-    const cache = {} as Record<StageName, aws.ecr.Repository>;
-    for (const stage of STAGES) {
-      cache[stage] = new aws.ecr.Repository(
-        `${name}-cache-${stage}`,
-        {
-          name: cacheRepositoryUrl(settings.name, stage),
-          // BuildKit re-tags a scope on every export.
-          imageTagMutability: "MUTABLE",
-          // Cache manifests are not runnable images; scanning them only adds noise.
-          imageScanningConfiguration: { scanOnPush: false },
-          encryptionConfigurations: common.encryptionConfigurations,
-          // A cache is rebuildable by definition.
-          forceDelete: true,
-          tags: common.tags,
-        },
-        { parent: this },
-      );
-      new aws.ecr.LifecyclePolicy(
-        `${name}-cache-${stage}-lifecycle`,
-        {
-          repository: cache[stage].name,
-          policy: JSON.stringify(
-            cacheLifecyclePolicy(settings.mainScope, settings.cacheLifecycleDays[stage]),
-          ),
-        },
-        { parent: this },
-      );
-    }
-    return cache;
-  }
-
-  /**
-   * One PR cache repository per stage: mutable, unscanned and force-deletable like the cache repositories,
-   * encrypted like every repository; every tag expires PR_CACHE_DAYS after its last push.
-   */
-  private createPrCacheRepositories(
-    name: string,
-    settings: Settings,
-    common: Pick<aws.ecr.RepositoryArgs, "encryptionConfigurations" | "tags">,
-  ): Record<StageName, aws.ecr.Repository> {
-    const prCache = {} as Record<StageName, aws.ecr.Repository>;
-    for (const stage of STAGES) {
-      prCache[stage] = new aws.ecr.Repository(
-        `${name}-cache-pr-${stage}`,
-        {
-          name: prCacheRepositoryUrl(settings.name, stage),
-          imageTagMutability: "MUTABLE",
-          imageScanningConfiguration: { scanOnPush: false },
-          encryptionConfigurations: common.encryptionConfigurations,
-          forceDelete: true,
-          tags: common.tags,
-        },
-        { parent: this },
-      );
-      new aws.ecr.LifecyclePolicy(
-        `${name}-cache-pr-${stage}-lifecycle`,
-        { repository: prCache[stage].name, policy: JSON.stringify(prCacheLifecyclePolicy()) },
-        { parent: this },
-      );
-    }
-    return prCache;
-  }
-}
-
-/** One output per stage of the repositories' `field`. */
-function byStage(
-  repositories: Readonly<Record<StageName, aws.ecr.Repository>>,
-  field: (r: aws.ecr.Repository) => pulumi.Output<string>,
-): pulumi.Output<Record<StageName, string>> {
-  return pulumi
-    .all(STAGES.map((s) => field(repositories[s])))
-    .apply((values) => Object.fromEntries(STAGES.map((s, i) => [s, values[i]])) as Record<StageName, string>);
 }

@@ -27,6 +27,7 @@ describe("parseStackConfig: the committed stack files", () => {
       scanOnPush: true,
       keepBuildImages: 30,
       keepHistory: 5,
+      adoptExisting: false,
     });
     assert.deepEqual(c.service, {
       cpu: 1024,
@@ -116,6 +117,7 @@ describe("parseStackConfig: the committed stack files", () => {
       scanOnPush: true,
       keepBuildImages: 30,
       keepHistory: 5,
+      adoptExisting: false,
     });
     assert.deepEqual(c.secrets, []);
   });

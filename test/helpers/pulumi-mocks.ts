@@ -38,6 +38,8 @@ export interface Registration {
   readonly parent: string;
   readonly dependencies: readonly string[];
   readonly retainOnDelete?: boolean;
+  /** The `import` option: the ID of an existing resource to adopt ("" when not set). */
+  readonly importId?: string;
   /** A custom resource (a provider's), as opposed to a component. */
   readonly custom: boolean;
   readonly read: boolean;
@@ -85,6 +87,7 @@ const REQUEST_GETTERS = {
     "getCustom",
     "getDependenciesList",
     "getRetainondelete",
+    "getImportid",
   ],
   readResource: ["getProperties", "getType", "getName", "getParent"],
 } as const;
@@ -167,6 +170,7 @@ proto.registerResource = function (req, cb) {
     parent: req.getParent(),
     dependencies: req.getDependenciesList(),
     retainOnDelete: req.getRetainondelete(),
+    importId: req.getImportid(),
     custom: req.getCustom(),
     read: false,
   });
