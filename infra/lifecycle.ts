@@ -120,6 +120,37 @@ export function releaseLifecyclePolicy(
   };
 }
 
+/** Expires every tagged cache scope (`what`) not pushed for `days`: BuildKit re-pushes a scope it uses. */
+function staleScopesRule(rulePriority: number, what: string, days: number): LifecycleRule {
+  return {
+    rulePriority,
+    description: `expire ${what} not pushed for ${days} days`,
+    selection: {
+      tagStatus: "tagged",
+      tagPatternList: ["*"],
+      countType: "sinceImagePushed",
+      countUnit: "days",
+      countNumber: days,
+    },
+    action: { type: "expire" },
+  };
+}
+
+/** Expires cache manifests a re-tagged scope left untagged. */
+function untaggedCacheRule(rulePriority: number): LifecycleRule {
+  return {
+    rulePriority,
+    description: `expire untagged cache manifests after ${UNTAGGED_CACHE_DAYS} day`,
+    selection: {
+      tagStatus: "untagged",
+      countType: "sinceImagePushed",
+      countUnit: "days",
+      countNumber: UNTAGGED_CACHE_DAYS,
+    },
+    action: { type: "expire" },
+  };
+}
+
 /**
  * A stage's cache repository (one tag per scope): keep the main scope, expire other scopes not pushed for
  * `staleDays`, and untagged manifests after a day.
@@ -138,29 +169,8 @@ export function cacheLifecyclePolicy(mainScope: string, staleDays: number): Life
         },
         action: { type: "expire" },
       },
-      {
-        rulePriority: 2,
-        description: `expire scopes not pushed for ${staleDays} days`,
-        selection: {
-          tagStatus: "tagged",
-          tagPatternList: ["*"],
-          countType: "sinceImagePushed",
-          countUnit: "days",
-          countNumber: staleDays,
-        },
-        action: { type: "expire" },
-      },
-      {
-        rulePriority: 3,
-        description: `expire untagged cache manifests after ${UNTAGGED_CACHE_DAYS} day`,
-        selection: {
-          tagStatus: "untagged",
-          countType: "sinceImagePushed",
-          countUnit: "days",
-          countNumber: UNTAGGED_CACHE_DAYS,
-        },
-        action: { type: "expire" },
-      },
+      staleScopesRule(2, "scopes", staleDays),
+      untaggedCacheRule(3),
     ],
   };
 }
@@ -174,30 +184,6 @@ export const PR_CACHE_DAYS = 7;
  */
 export function prCacheLifecyclePolicy(days: number = PR_CACHE_DAYS): LifecyclePolicy {
   return {
-    rules: [
-      {
-        rulePriority: 1,
-        description: `expire PR scopes not pushed for ${days} days`,
-        selection: {
-          tagStatus: "tagged",
-          tagPatternList: ["*"],
-          countType: "sinceImagePushed",
-          countUnit: "days",
-          countNumber: days,
-        },
-        action: { type: "expire" },
-      },
-      {
-        rulePriority: 2,
-        description: `expire untagged cache manifests after ${UNTAGGED_CACHE_DAYS} day`,
-        selection: {
-          tagStatus: "untagged",
-          countType: "sinceImagePushed",
-          countUnit: "days",
-          countNumber: UNTAGGED_CACHE_DAYS,
-        },
-        action: { type: "expire" },
-      },
-    ],
+    rules: [staleScopesRule(1, "PR scopes", days), untaggedCacheRule(2)],
   };
 }
