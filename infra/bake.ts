@@ -3,7 +3,8 @@
  * Pulumi program runs (same targets, cache refs and args) without Pulumi. Pure.
  */
 import * as path from "node:path";
-import { BuildPlan, STAGES, StageName, cacheFromSpec, cacheToSpec } from "./plan";
+import { cacheFromSpec, cacheToSpec } from "./cache-refs";
+import { BuildPlan, STAGES, StageName } from "./plan";
 
 export interface BakeTarget {
   readonly context: string;

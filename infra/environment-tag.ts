@@ -2,21 +2,22 @@
  * Promotes an image that already exists in ECR, by digest: puts the environment tag (`staging`, `prod`) on
  * it, with the promotion's slot tag and history tag (infra/release-tags.ts).
  *
- * The manifest is read with BatchGetImage and written back unchanged with PutImage, once per tag, so every
- * tag lands on the same manifest: no rebuild, no new digest. The release repository's lifecycle policy
- * never expires an image an environment tag or a slot points at, and each promotion takes the slot of the
- * oldest of the environment's last `keepHistory` promotions (round-robin; the resource's state remembers the
- * last slot): the image a stack runs, and the ones it ran before, outlive the stack that built them.
+ * Every tag lands on the same manifest (infra/ecr-tags.ts): no rebuild, no new digest. The release
+ * repository's lifecycle policy never expires an image an environment tag or a slot points at, and each
+ * promotion takes the slot of the oldest of the environment's last `keepHistory` promotions (round-robin;
+ * the resource's state remembers the last slot): the image a stack runs, and the ones it ran before, outlive
+ * the stack that built them.
  *
  * The provider is a dynamic provider: the SDK serializes the provider object with everything its functions
  * capture, and Pulumi's dynamic-provider host loads that text with `require-from-string` into a module that
  * has no other exports (`@pulumi/pulumi/cmd/dynamic-provider/index.js`). So nothing the provider calls may
  * be reached through this module's `exports` (which is what CommonJS output makes of a module's own
  * `export const`), and no method may use `this`: everything it uses is a plain local below, exported at the
- * end under a second name for the program and the tests. The identifier patterns are imported from
- * `./patterns`: the serializer captures an imported local module by value (only the properties used), so
- * they travel with the provider. `test/environment-tag.host.test.ts` loads the serialized provider in that
- * host and drives it over gRPC.
+ * end under a second name for the program and the tests. What it imports from local modules (the ECR tag
+ * operations of `./ecr-tags`, the tag names of `./release-tags`, the identifier patterns of `./patterns`)
+ * travels with it: the serializer captures an imported local module by value (only the properties used),
+ * and a function captured there must not reach its own module's `exports` either.
+ * `test/environment-tag.host.test.ts` loads the serialized provider in that host and drives it over gRPC.
  */
 import * as pulumi from "@pulumi/pulumi";
 import {
@@ -27,111 +28,8 @@ import {
   IMAGE_TAG_PATTERN,
 } from "./patterns";
 import { KEEP_HISTORY } from "./registry/defaults";
+import { EcrApi, digestOfTag, tagsByDigest } from "./ecr-tags";
 import { nextSlot, promotionTags, promotionTime } from "./release-tags";
-
-/** The subset of the ECR API this needs (the AWS SDK client in production, a fake in tests). */
-export interface EcrApi {
-  batchGetImage(input: {
-    repositoryName: string;
-    imageIds: ({ imageDigest: string } | { imageTag: string })[];
-    acceptedMediaTypes: string[];
-  }): Promise<{
-    images?: {
-      imageManifest?: string;
-      imageManifestMediaType?: string;
-      imageId?: { imageDigest?: string; imageTag?: string };
-    }[];
-    failures?: { failureCode?: string; failureReason?: string }[];
-  }>;
-  putImage(input: {
-    repositoryName: string;
-    imageManifest: string;
-    imageManifestMediaType?: string;
-    imageTag: string;
-    imageDigest: string;
-  }): Promise<{ image?: { imageId?: { imageDigest?: string } } }>;
-}
-
-export interface TagRequest {
-  readonly repositoryName: string;
-  readonly digest: string;
-  readonly tag: string;
-}
-
-export interface TagsRequest {
-  readonly repositoryName: string;
-  readonly digest: string;
-  /** Written in this order. */
-  readonly tags: readonly string[];
-}
-
-/** Every manifest type BuildKit or docker push may have produced (ECR answers only with accepted types). */
-const mediaTypes = [
-  "application/vnd.oci.image.manifest.v1+json",
-  "application/vnd.oci.image.index.v1+json",
-  "application/vnd.docker.distribution.manifest.v2+json",
-  "application/vnd.docker.distribution.manifest.list.v2+json",
-];
-
-/** Tags `digest` with each of `tags`, in order; idempotent. Returns the digest they point at (`digest`). */
-async function tagsByDigest(ecr: EcrApi, req: TagsRequest): Promise<string> {
-  const got = await ecr.batchGetImage({
-    repositoryName: req.repositoryName,
-    imageIds: [{ imageDigest: req.digest }],
-    acceptedMediaTypes: mediaTypes,
-  });
-  const image = got.images?.[0];
-  if (image?.imageManifest === undefined) {
-    const why = got.failures?.[0]?.failureReason ?? got.failures?.[0]?.failureCode ?? "not found";
-    throw new Error(
-      `image ${req.digest} is not in ECR repository "${req.repositoryName}" (${why}): it was never pushed ` +
-        `there or has expired. Promote a digest that exists (aws ecr describe-images --repository-name ` +
-        `${req.repositoryName}).`,
-    );
-  }
-  for (const tag of req.tags) {
-    try {
-      const put = await ecr.putImage({
-        repositoryName: req.repositoryName,
-        imageManifest: image.imageManifest,
-        imageManifestMediaType: image.imageManifestMediaType,
-        imageTag: tag,
-        // Passing the digest makes ECR refuse a manifest that would hash differently.
-        imageDigest: req.digest,
-      });
-      const digest = put.image?.imageId?.imageDigest ?? req.digest;
-      if (digest !== req.digest) {
-        throw new Error(`ECR stored tag "${tag}" on ${digest}, expected ${req.digest}`);
-      }
-    } catch (err) {
-      // The tag already points at this very manifest: nothing to do.
-      if ((err as { name?: string }).name !== "ImageAlreadyExistsException") throw err;
-    }
-  }
-  return req.digest;
-}
-
-/** Tags `digest` with `tag`; idempotent. Returns the digest the tag points at (always `digest`). */
-async function tagByDigest(ecr: EcrApi, req: TagRequest): Promise<string> {
-  return tagsByDigest(ecr, { repositoryName: req.repositoryName, digest: req.digest, tags: [req.tag] });
-}
-
-/** The digest `tag` points at now, or undefined when the tag does not exist. */
-async function digestOfTag(ecr: EcrApi, repositoryName: string, tag: string): Promise<string | undefined> {
-  const got = await ecr.batchGetImage({
-    repositoryName,
-    imageIds: [{ imageTag: tag }],
-    acceptedMediaTypes: mediaTypes,
-  });
-  const digest = got.images?.[0]?.imageId?.imageDigest;
-  if (digest !== undefined) return digest;
-  const failure = got.failures?.[0];
-  if (failure === undefined || failure.failureCode === "ImageNotFound") return undefined;
-  throw new Error(
-    `cannot read tag "${tag}" of ECR repository "${repositoryName}": ` +
-      `${failure.failureCode ?? ""} ${failure.failureReason ?? ""}`.trim(),
-  );
-}
 
 export interface EnvironmentTagInputs {
   /**
@@ -294,9 +192,4 @@ export class EnvironmentTag extends pulumi.dynamic.Resource {
   }
 }
 
-export {
-  provider as environmentTagProvider,
-  mediaTypes as MANIFEST_MEDIA_TYPES,
-  tagByDigest as tagImageByDigest,
-  digestOfTag,
-};
+export { provider as environmentTagProvider };

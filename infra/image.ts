@@ -4,7 +4,8 @@
  */
 import * as dockerbuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
-import { BuildPlan, CACHE_EXPORT_ATTRIBUTES, PlanInput, STAGES, StageName, StagePlan, planFor } from "./plan";
+import { CACHE_EXPORT_ATTRIBUTES } from "./cache-refs";
+import { BuildPlan, PlanInput, STAGES, StageName, StagePlan, planFor } from "./plan";
 
 /** Credentials for one registry (docker-build's `registries[]`). */
 export type RegistryCredentials = dockerbuild.types.input.RegistryArgs;

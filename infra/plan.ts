@@ -7,8 +7,10 @@
  *
  * Every registry reference of a plan (cache refs, release tags) is a suffix of the release repository URL,
  * so a plan is computed once from the config and its refs are resolved by the caller: with a known URL
- * (`buildPlan`), or with one that is only known later (`planFor`, as the Pulumi component does).
+ * (`buildPlan`), or with one that is only known later (`planFor`, as the Pulumi component does). Where
+ * the cache lives and how a ref is spelled is `cache-refs.ts`.
  */
+import { cacheFromRefs, cacheRef } from "./cache-refs";
 import { IMAGE_TAG_PATTERN } from "./patterns";
 
 /** Stages of `docker/Dockerfile`, in an order where every stage comes after the stages it needs. */
@@ -54,9 +56,6 @@ export const KNOWN_BUILD_ARGS: readonly string[] = [
   ...GLOBAL_ARGS,
   ...STAGES.flatMap((stage) => STAGE_ARGS[stage]),
 ];
-
-/** BuildKit registry-cache attributes ECR needs: an OCI image manifest instead of a bare cache index. */
-export const CACHE_EXPORT_ATTRIBUTES = { mode: "max", imageManifest: true, ociMediaTypes: true } as const;
 
 /** The cache scope every build reads and only main builds write; it never expires. */
 export const DEFAULT_MAIN_SCOPE = "main";
@@ -122,40 +121,6 @@ export interface BuildPlan<Ref = string> {
   readonly tags: readonly Ref[];
 }
 
-/**
- * Where a stage's main-scope cache lives: one cache repository per stage (`<repository>/cache/<stage>`).
- * Only main builds write it; every build reads it, and `pulumi up --stack dev` (a release) imports it.
- */
-export function cacheRepositoryUrl(repository: string, stage: StageName): string {
-  return `${repository}/cache/${stage}`;
-}
-
-/**
- * Where a stage's cache lives for every other scope (a pull request's `pr-<n>`): one PR cache repository per
- * stage (`<repository>/cache-pr/<stage>`). Separate repositories, so the role pull requests build with may
- * push to these and nothing else: a pull request can never write a cache a release build imports.
- */
-export function prCacheRepositoryUrl(repository: string, stage: StageName): string {
-  return `${repository}/cache-pr/${stage}`;
-}
-
-/** The cache repository a scope lives in: the cache repository for the main scope, else the PR one. */
-export function scopeCacheRepositoryUrl(
-  repository: string,
-  stage: StageName,
-  scope: string,
-  mainScope: string,
-): string {
-  return scope === mainScope
-    ? cacheRepositoryUrl(repository, stage)
-    : prCacheRepositoryUrl(repository, stage);
-}
-
-/** A stage's cache ref in a scope: `<repository>/cache/<stage>:main`, `<repository>/cache-pr/<stage>:pr-42`. */
-export function cacheRef(repositoryUrl: string, stage: StageName, scope: string, mainScope: string): string {
-  return `${scopeCacheRepositoryUrl(repositoryUrl, stage, scope, mainScope)}:${scope}`;
-}
-
 /** A stage and all stages it is built from, nearest first, without duplicates. */
 export function stageClosure(stage: StageName): StageName[] {
   const seen: StageName[] = [];
@@ -166,21 +131,6 @@ export function stageClosure(stage: StageName): StageName[] {
   };
   visit(stage);
   return seen;
-}
-
-/**
- * Refs to import for `stage`: every stage of its closure in this scope, then the same in the main scope. A
- * PR build reads its own refs (PR cache repositories) first, then main's; a main build reads main's only,
- * never a PR cache repository.
- */
-export function cacheFromRefs(
-  repositoryUrl: string,
-  stage: StageName,
-  scope: string,
-  mainScope: string,
-): string[] {
-  const scopes = scope === mainScope ? [scope] : [scope, mainScope];
-  return scopes.flatMap((s) => stageClosure(stage).map((st) => cacheRef(repositoryUrl, st, s, mainScope)));
 }
 
 /** Build args for a stage: the args of its closure, defaults overridden by `overrides`. */
@@ -233,7 +183,7 @@ export function planFor<Ref>(input: PlanInput, at: (suffix: string) => Ref): Bui
     target: stage,
     dependsOn: STAGE_DEPENDENCIES[stage],
     // With an empty repository URL a ref is its own suffix.
-    cacheFrom: cacheFromRefs("", stage, input.cacheScope, input.mainScope).map(at),
+    cacheFrom: cacheFromRefs("", stageClosure(stage), input.cacheScope, input.mainScope).map(at),
     cacheTo: at(cacheRef("", stage, input.cacheScope, input.mainScope)),
     buildArgs: stageBuildArgs(stage, overrides),
     platform: input.platform,
@@ -249,14 +199,4 @@ export function planFor<Ref>(input: PlanInput, at: (suffix: string) => Ref): Bui
 export function buildPlan(input: BuildPlanInput): BuildPlan {
   const { repositoryUrl, ...rest } = input;
   return planFor(rest, (suffix) => `${repositoryUrl}${suffix}`);
-}
-
-/** BuildKit's `--cache-to` string for a plan ref (the form bake files and the CLI take). */
-export function cacheToSpec(ref: string): string {
-  return `type=registry,ref=${ref},mode=${CACHE_EXPORT_ATTRIBUTES.mode},image-manifest=true,oci-mediatypes=true`;
-}
-
-/** BuildKit's `--cache-from` string for a plan ref. */
-export function cacheFromSpec(ref: string): string {
-  return `type=registry,ref=${ref}`;
 }

@@ -25,13 +25,18 @@ export type ChainLink =
 /**
  * The promotion chain, the one place that says it: dev builds; staging runs only the digest dev runs; prod
  * only the digest staging runs. Config that says otherwise (prod with role build, prod promoting dev, a
- * cycle) is refused before anything is declared (infra/config/rules.ts).
+ * cycle) is refused before anything is declared (infra/config/chain-rules.ts).
  */
 export const CHAIN: Readonly<Record<EnvironmentTag, ChainLink>> = {
   dev: { role: "build" },
   staging: { role: "promote", upstream: "dev" },
   prod: { role: "promote", upstream: "staging" },
 };
+
+/** What the chain says `stack` is; undefined for a name that is no environment. */
+export function chainLink(stack: string): ChainLink | undefined {
+  return isEnvironment(stack) ? CHAIN[stack] : undefined;
+}
 
 /** The chain in words: `dev builds, staging promotes dev, prod promotes staging`. */
 export const CHAIN_WORDS = ENVIRONMENT_TAGS.map((stack) => {
@@ -44,7 +49,7 @@ export const CHAIN_WORDS = ENVIRONMENT_TAGS.map((stack) => {
  * for a name that is no environment (it only ever names an example then).
  */
 export function upstreamOf(stack: string): EnvironmentTag {
-  const link = isEnvironment(stack) ? CHAIN[stack] : undefined;
+  const link = chainLink(stack);
   return link?.role === "promote" ? link.upstream : ENVIRONMENT_TAGS[0];
 }
 

@@ -2,7 +2,8 @@ import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
 import { renderBakeFile } from "../infra/bake";
 import { parseStackConfig, planInputFromConfig } from "../infra/config";
-import { STAGES, buildPlan, cacheFromSpec, cacheToSpec } from "../infra/plan";
+import { cacheFromSpec, cacheToSpec } from "../infra/cache-refs";
+import { STAGES, buildPlan } from "../infra/plan";
 import { EXIT, main } from "../scripts/bake";
 import { ROOT, stackFileConfig } from "./helpers/stackfiles";
 

@@ -8,7 +8,7 @@
  * moved a history or build tag would be refused there as in ECR.
  */
 import { strict as assert } from "node:assert";
-import { MANIFEST_MEDIA_TYPES } from "../infra/environment-tag";
+import { MANIFEST_MEDIA_TYPES } from "../infra/ecr-tags";
 import { ENVIRONMENT_TAGS } from "../infra/promotion";
 import { historyTime, mutableTagFilters } from "../infra/release-tags";
 import { AwsJsonFake, FAKE_AWS_ENV } from "./helpers/aws-json-fake";

@@ -11,45 +11,17 @@
  */
 import { strict as assert } from "node:assert";
 import { checkImageInputs, SECRET_SIG, SPECIAL_SIG_KEY, UNKNOWN } from "./helpers/docker-build-check";
-import {
-  ACCOUNT,
-  REGION,
-  RunOptions,
-  StackRun,
-  named,
-  ofType,
-  runStack,
-  secretArn,
-} from "./helpers/pulumi-mocks";
-import { ROOT, stackFileConfig } from "./helpers/stackfiles";
+import { ACCOUNT, REGION, RunOptions, StackRun, named, ofType, secretArn } from "./helpers/pulumi-mocks";
+import { UPSTREAM, sharedRun } from "./helpers/shared-runs";
+import { ROOT, stackConfig } from "./helpers/stackfiles";
 
 const IMAGE = "docker-build:index:Image";
-const DIGEST = `sha256:${"1".repeat(64)}`;
-const UPSTREAM = {
-  "acme/voxpersona/dev": { imageDigest: DIGEST },
-  "acme/voxpersona/staging": { imageDigest: DIGEST },
-};
 const FULL_ARN =
   /^arn:aws:(?:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}|ssm:[a-z0-9-]+:\d{12}:parameter\/.+)$/;
 
-/** The committed stack file, with the fixture app as dev's build context (./app is not in this repo). */
-function config(stack: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  const c = stackFileConfig(stack);
-  const build = c["voxpersona:build"] as object | undefined;
-  return {
-    ...c,
-    ...(build ? { "voxpersona:build": { ...build, context: "test/fixtures/app" } } : {}),
-    ...extra,
-  };
-}
-
-const runs = new Map<string, Promise<StackRun>>();
-/** One run per distinct stack, options and config: the checks below read runs, they never change them. */
-const run = (stack: string, options: RunOptions, extra?: Record<string, unknown>): Promise<StackRun> => {
-  const key = JSON.stringify([stack, options, extra]);
-  if (!runs.has(key)) runs.set(key, runStack(stack, config(stack, extra), UPSTREAM, options));
-  return runs.get(key) as Promise<StackRun>;
-};
+/** The run of a committed stack file with `extra` keys: the checks below read runs, they never change them. */
+const run = (stack: string, options: RunOptions, extra?: Record<string, unknown>): Promise<StackRun> =>
+  sharedRun(stack, stackConfig(stack, extra), UPSTREAM, options);
 
 const isSecret = (v: unknown): boolean =>
   typeof v === "object" && v !== null && (v as Record<string, unknown>)[SPECIAL_SIG_KEY] === SECRET_SIG;

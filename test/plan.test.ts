@@ -1,15 +1,17 @@
 import { strict as assert } from "node:assert";
 import {
+  cacheFromRefs,
+  cacheRef,
+  cacheRepositoryUrl,
+  cacheToSpec,
+  prCacheRepositoryUrl,
+} from "../infra/cache-refs";
+import {
   DEFAULT_BUILD_ARGS,
   KNOWN_BUILD_ARGS,
   STAGES,
   buildPlan,
-  cacheFromRefs,
-  cacheRef,
-  cacheRepositoryUrl,
   planFor,
-  prCacheRepositoryUrl,
-  cacheToSpec,
   stageClosure,
 } from "../infra/plan";
 
@@ -55,7 +57,7 @@ describe("build plan", () => {
       `${R}/cache/system-base:main`,
       `${R}/cache/ml-models:main`,
     ]);
-    assert.deepEqual(cacheFromRefs(R, "system-base", "pr-42", "main"), [
+    assert.deepEqual(cacheFromRefs(R, stageClosure("system-base"), "pr-42", "main"), [
       `${R}/cache-pr/system-base:pr-42`,
       `${R}/cache/system-base:main`,
     ]);

@@ -1,13 +1,7 @@
 import { strict as assert } from "node:assert";
 import { ECR } from "@aws-sdk/client-ecr";
-import {
-  EcrApi,
-  MANIFEST_MEDIA_TYPES,
-  TagState,
-  digestOfTag,
-  environmentTagProvider,
-  tagImageByDigest,
-} from "../infra/environment-tag";
+import { EcrApi, MANIFEST_MEDIA_TYPES, digestOfTag, tagImageByDigest } from "../infra/ecr-tags";
+import { TagState, environmentTagProvider } from "../infra/environment-tag";
 import { AwsError, AwsJsonFake, FAKE_AWS_ENV } from "./helpers/aws-json-fake";
 import { MemoryStore, startEcrFake } from "./helpers/ecr-fake";
 import { digestRef, qualifyStackName, resolvePromotedDigest } from "../infra/promotion";

@@ -4,26 +4,17 @@
  * mistake deploys (so each check can fail).
  */
 import { strict as assert } from "node:assert";
-import { StackRun, ofType, runStack } from "./helpers/pulumi-mocks";
-import { stackFileConfig } from "./helpers/stackfiles";
+import { StackRun, ofType } from "./helpers/pulumi-mocks";
+import { DEV_DIGEST, STAGING_DIGEST, UPSTREAM, sharedRun } from "./helpers/shared-runs";
+import { stackConfig, stackFileConfig } from "./helpers/stackfiles";
 
-const DEV_DIGEST = `sha256:${"1".repeat(64)}`;
-const STAGING_DIGEST = `sha256:${"2".repeat(64)}`;
 const PINNED = `sha256:${"3".repeat(64)}`;
-const UPSTREAM = {
-  "acme/voxpersona/dev": { imageDigest: DEV_DIGEST },
-  "acme/voxpersona/staging": { imageDigest: STAGING_DIGEST },
-};
 const TAG_TYPE = "pulumi-nodejs:dynamic/environment-tag:EnvironmentTag";
 
-/** Pulumi.dev.yaml with the fixture app as build context (./app, the real checkout, is not in this repo). */
-function devConfig(): Record<string, unknown> {
-  const dev = stackFileConfig("dev");
-  return {
-    ...dev,
-    "voxpersona:build": { ...(dev["voxpersona:build"] as object), context: "test/fixtures/app" },
-  };
-}
+/** A run of the program under the mocks; the tests below only read runs (helpers/shared-runs.ts). */
+const run = (stack: string, config: Record<string, unknown>): Promise<StackRun> =>
+  sharedRun(stack, config, UPSTREAM);
+
 const staging = stackFileConfig("staging");
 const prod = stackFileConfig("prod");
 const withService = (raw: Record<string, unknown>, patch: object) => ({
@@ -32,8 +23,8 @@ const withService = (raw: Record<string, unknown>, patch: object) => ({
 });
 
 /** The digest the run's environment tag moved, i.e. what the stack deploys. */
-function taggedDigest(run: StackRun): unknown {
-  return ofType(run, TAG_TYPE)[0]?.inputs.digest;
+function taggedDigest(r: StackRun): unknown {
+  return ofType(r, TAG_TYPE)[0]?.inputs.digest;
 }
 
 interface Case {
@@ -61,7 +52,7 @@ const CASES: readonly Case[] = [
     what: "prod with a build stack's keys (role build, voxpersona:build, no upstream)",
     stack: "prod",
     key: "voxpersona:role",
-    bad: { ...devConfig(), "voxpersona:secrets": prod["voxpersona:secrets"] },
+    bad: { ...stackConfig("dev"), "voxpersona:secrets": prod["voxpersona:secrets"] },
     good: prod,
     digest: STAGING_DIGEST,
   },
@@ -131,10 +122,10 @@ describe("the chain, misspelled namespaces and the network placement under the m
 
   for (const stack of ["dev", "staging", "prod"] as const) {
     it(`the committed Pulumi.${stack}.yaml deploys`, async () => {
-      const run = await runStack(stack, stack === "dev" ? devConfig() : stackFileConfig(stack), UPSTREAM);
-      assert.equal(run.error, undefined, run.error?.stack);
-      assert.ok(run.registrations.length > 0);
-      const [service] = ofType(run, "aws:ecs/service:Service");
+      const r = await run(stack, stackConfig(stack));
+      assert.equal(r.error, undefined, r.error?.stack);
+      assert.ok(r.registrations.length > 0);
+      const [service] = ofType(r, "aws:ecs/service:Service");
       // The default VPC: a public IP is the task's way to ECR.
       assert.equal(service.inputs.networkConfiguration.assignPublicIp, true);
     });
@@ -142,27 +133,27 @@ describe("the chain, misspelled namespaces and the network placement under the m
 
   for (const c of CASES) {
     it(`${c.what}: stops with ${c.key} named and registers nothing`, async () => {
-      const run = await runStack(c.stack, c.bad, UPSTREAM);
-      const message = run.error?.message ?? "";
+      const r = await run(c.stack, c.bad);
+      const message = r.error?.message ?? "";
       assert.match(message, new RegExp(`^Invalid stack config for "${c.stack}" \\(\\d+ problems?\\):\\n`));
       assert.ok(message.includes(`\n  - ${c.key}`), message);
       assert.ok(message.includes(`Fix: `), message);
-      assert.deepEqual(run.registrations, []);
-      assert.deepEqual(run.invokes, []);
+      assert.deepEqual(r.registrations, []);
+      assert.deepEqual(r.invokes, []);
     });
 
     it(`${c.what}: without the mistake, deploys`, async () => {
-      const run = await runStack(c.stack, c.good, UPSTREAM);
-      assert.equal(run.error, undefined, run.error?.stack);
-      assert.ok(run.registrations.length > 0);
-      if (c.digest !== undefined) assert.equal(taggedDigest(run), c.digest);
+      const r = await run(c.stack, c.good);
+      assert.equal(r.error, undefined, r.error?.stack);
+      assert.ok(r.registrations.length > 0);
+      if (c.digest !== undefined) assert.equal(taggedDigest(r), c.digest);
     });
   }
 
   it("prod reads staging's digest, never dev's", async () => {
-    const run = await runStack("prod", prod, UPSTREAM);
+    const r = await run("prod", prod);
     assert.deepEqual(
-      ofType(run, "pulumi:pulumi:StackReference").map((r) => r.name),
+      ofType(r, "pulumi:pulumi:StackReference").map((r) => r.name),
       ["acme/voxpersona/staging"],
     );
   });
@@ -170,18 +161,14 @@ describe("the chain, misspelled namespaces and the network placement under the m
   it("a configured network keeps assignPublicIp false by default", async () => {
     const service = { ...(staging["voxpersona:service"] as Record<string, unknown>) };
     delete service.assignPublicIp;
-    const run = await runStack(
-      "staging",
-      {
-        ...staging,
-        "voxpersona:service": service,
-        "voxpersona:network": { vpcId: "vpc-0abc", subnetIds: ["subnet-01"] },
-      },
-      UPSTREAM,
-    );
-    assert.equal(run.error, undefined, run.error?.stack);
-    assert.equal(ofType(run, "aws:ecs/service:Service")[0].inputs.networkConfiguration.assignPublicIp, false);
-    const dflt = await runStack("staging", { ...staging, "voxpersona:service": service }, UPSTREAM);
+    const r = await run("staging", {
+      ...staging,
+      "voxpersona:service": service,
+      "voxpersona:network": { vpcId: "vpc-0abc", subnetIds: ["subnet-01"] },
+    });
+    assert.equal(r.error, undefined, r.error?.stack);
+    assert.equal(ofType(r, "aws:ecs/service:Service")[0].inputs.networkConfiguration.assignPublicIp, false);
+    const dflt = await run("staging", { ...staging, "voxpersona:service": service });
     assert.equal(ofType(dflt, "aws:ecs/service:Service")[0].inputs.networkConfiguration.assignPublicIp, true);
   });
 });

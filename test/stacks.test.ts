@@ -9,25 +9,16 @@ import {
   StackRun,
   named,
   ofType,
-  runStack,
 } from "./helpers/pulumi-mocks";
-import { stackFileConfig } from "./helpers/stackfiles";
+import { DEV_DIGEST, STAGING_DIGEST, UPSTREAM, sharedRun } from "./helpers/shared-runs";
+import { FIXTURE_APP, stackConfig, stackFileConfig } from "./helpers/stackfiles";
 
 const REPO = `${REGISTRY_HOST}/voxpersona`;
-const FIXTURE_APP = "test/fixtures/app";
 
-/** Pulumi.dev.yaml with the fixture app as build context (./app, the real checkout, is not in this repo). */
-function devConfig(extra: Record<string, unknown> = {}): Record<string, unknown> {
-  const dev = stackFileConfig("dev");
-  return {
-    ...dev,
-    "voxpersona:build": { ...(dev["voxpersona:build"] as object), context: FIXTURE_APP },
-    ...extra,
-  };
-}
+/** A run of dev (the committed stack file with `extra` keys); the tests below only read runs. */
+const devRun = (extra: Record<string, unknown> = {}): Promise<StackRun> =>
+  sharedRun("dev", stackConfig("dev", extra), UPSTREAM);
 const IMAGE = "docker-build:index:Image";
-const DEV_DIGEST = `sha256:${"1".repeat(64)}`;
-const STAGING_DIGEST = `sha256:${"2".repeat(64)}`;
 const PINNED = `sha256:${"3".repeat(64)}`;
 /** How mocks show a secret input: `{ [SECRET_SIG]: SECRET_MARK, value }`. */
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
@@ -61,7 +52,7 @@ describe("dev stack (build)", function () {
   this.timeout(60000);
   let run: StackRun;
   before(async () => {
-    run = await runStack("dev", devConfig());
+    run = await devRun();
     assert.equal(run.error, undefined, run.error?.stack);
   });
 
@@ -318,15 +309,12 @@ describe("dev stack (build)", function () {
   });
 
   it("adopts the release repository and its policy that a destroyed dev left behind, and nothing else", async () => {
-    const adopted = await runStack(
-      "dev",
-      devConfig({
-        "voxpersona:registry": {
-          ...(stackFileConfig("dev")["voxpersona:registry"] as object),
-          adoptExisting: true,
-        },
-      }),
-    );
+    const adopted = await devRun({
+      "voxpersona:registry": {
+        ...(stackFileConfig("dev")["voxpersona:registry"] as object),
+        adoptExisting: true,
+      },
+    });
     assert.equal(adopted.error, undefined, adopted.error?.stack);
     assert.deepEqual(
       adopted.registrations
@@ -343,10 +331,9 @@ describe("dev stack (build)", function () {
 
   it("encrypts every repository with the configured KMS key and lets the task decrypt the image", async () => {
     const key = `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
-    const kms = await runStack(
-      "dev",
-      devConfig({ "voxpersona:registry": { name: "voxpersona", encryption: "KMS", kmsKeyArn: key } }),
-    );
+    const kms = await devRun({
+      "voxpersona:registry": { name: "voxpersona", encryption: "KMS", kmsKeyArn: key },
+    });
     assert.equal(kms.error, undefined);
     for (const repo of ofType(kms, "aws:ecr/repository:Repository")) {
       assert.deepEqual(
@@ -368,10 +355,7 @@ describe("dev stack (build)", function () {
   });
 
   it("a PR build writes its scope to the PR cache repositories, reads its own then main's, never writes main's", async () => {
-    const pr = await runStack(
-      "dev",
-      devConfig({ "voxpersona:cacheScope": "pr-42", "voxpersona:buildTag": "git-0123456789ab" }),
-    );
+    const pr = await devRun({ "voxpersona:cacheScope": "pr-42", "voxpersona:buildTag": "git-0123456789ab" });
     assert.equal(pr.error, undefined);
     const closure: Record<string, string[]> = {
       "system-base": ["system-base"],
@@ -411,7 +395,7 @@ describe("promote stacks (staging, prod)", function () {
     ["prod", "staging", STAGING_DIGEST],
   ] as const) {
     it(`${stack} runs exactly ${up}'s digest, tags it "${stack}" and builds nothing`, async () => {
-      const run = await runStack(stack, stackFileConfig(stack), upstream);
+      const run = await sharedRun(stack, stackFileConfig(stack), upstream);
       assert.equal(run.error, undefined, run.error?.stack);
       assert.equal(ofType(run, IMAGE).length, 0);
       assert.equal(ofType(run, "aws:ecr/repository:Repository").length, 0);
@@ -451,7 +435,7 @@ describe("promote stacks (staging, prod)", function () {
   }
 
   it("a pinned digest wins and the upstream is not even read", async () => {
-    const run = await runStack(
+    const run = await sharedRun(
       "prod",
       { ...stackFileConfig("prod"), "voxpersona:imageDigest": PINNED },
       upstream,
@@ -486,7 +470,7 @@ describe("promote stacks (staging, prod)", function () {
     ],
   ] as const) {
     it(`refuses ${what} and registers nothing but the read of the upstream`, async () => {
-      const run = await runStack(
+      const run = await sharedRun(
         "staging",
         stackFileConfig("staging"),
         outputs ? { "acme/voxpersona/dev": outputs } : {},
@@ -500,7 +484,7 @@ describe("promote stacks (staging, prod)", function () {
   }
 
   it("refuses a malformed pinned digest before anything is registered", async () => {
-    const run = await runStack(
+    const run = await sharedRun(
       "staging",
       { ...stackFileConfig("staging"), "voxpersona:imageDigest": "latest" },
       upstream,
@@ -516,7 +500,7 @@ describe("promote stacks (staging, prod)", function () {
 describe("invalid config", function () {
   this.timeout(60000);
   it("registers zero resources", async () => {
-    const run = await runStack("dev", devConfig({ "voxpersona:service": { cpu: 1024, memory: 16384 } }));
+    const run = await devRun({ "voxpersona:service": { cpu: 1024, memory: 16384 } });
     assert.equal(
       run.error?.message,
       'Invalid stack config for "dev" (1 problem):\n' +
@@ -527,7 +511,7 @@ describe("invalid config", function () {
   });
 
   it("a build stack without its application checkout stops before anything is registered", async () => {
-    const run = await runStack("dev", stackFileConfig("dev"));
+    const run = await sharedRun("dev", stackFileConfig("dev"), UPSTREAM);
     assert.equal(
       run.error?.message,
       'Cannot build stack "dev":\n' +
@@ -539,26 +523,31 @@ describe("invalid config", function () {
   });
 
   it("the same config minus the mistake registers resources (the check above can fail)", async () => {
-    const run = await runStack("dev", devConfig());
+    const run = await devRun();
     assert.ok(run.registrations.length > 0);
   });
 
   it("uses the configured network instead of the default VPC", async () => {
-    const run = await runStack("staging", {
-      ...stackFileConfig("staging"),
-      "voxpersona:network": { vpcId: "vpc-0abc", subnetIds: ["subnet-01", "subnet-02"] },
-      "voxpersona:imageDigest": PINNED,
-    });
+    const run = await sharedRun(
+      "staging",
+      {
+        ...stackFileConfig("staging"),
+        "voxpersona:network": { vpcId: "vpc-0abc", subnetIds: ["subnet-01", "subnet-02"] },
+        "voxpersona:imageDigest": PINNED,
+      },
+      {},
+    );
     assert.equal(run.error, undefined);
     assert.equal(ofType(run, "aws:ec2/securityGroup:SecurityGroup")[0].inputs.vpcId, "vpc-0abc");
     assert.deepEqual(ofType(run, "aws:ecs/service:Service")[0].inputs.networkConfiguration.subnets, [
       "subnet-01",
       "subnet-02",
     ]);
-    const dflt = await runStack("staging", {
-      ...stackFileConfig("staging"),
-      "voxpersona:imageDigest": PINNED,
-    });
+    const dflt = await sharedRun(
+      "staging",
+      { ...stackFileConfig("staging"), "voxpersona:imageDigest": PINNED },
+      {},
+    );
     assert.equal(ofType(dflt, "aws:ec2/securityGroup:SecurityGroup")[0].inputs.vpcId, "vpc-0default");
   });
 });

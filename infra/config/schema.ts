@@ -152,7 +152,7 @@ const networkSchema = z
 export const rawSchema = z.object({
   "aws:region": z.string().regex(AWS_REGION_PATTERN, { error: "must be an AWS region such as eu-central-1" }),
   [`${NAMESPACE}:role`]: z.enum(ROLES),
-  /** Checked against the promotion chain (`CHAIN`, infra/promotion.ts) by config/rules.ts. */
+  /** Checked against the promotion chain (`CHAIN`, infra/promotion.ts) by config/chain-rules.ts. */
   [`${NAMESPACE}:upstreamStack`]: z.string().optional(),
   [`${NAMESPACE}:imageDigest`]: z
     .string()

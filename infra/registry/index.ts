@@ -3,16 +3,12 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import {
-  CACHE_LIFECYCLE_DAYS,
-  cacheLifecyclePolicy,
-  prCacheLifecyclePolicy,
-  releaseLifecyclePolicy,
-} from "../lifecycle";
-import { DEFAULT_MAIN_SCOPE, STAGES, StageName, cacheRepositoryUrl, prCacheRepositoryUrl } from "../plan";
+import { cacheRepositoryUrl, prCacheRepositoryUrl } from "../cache-refs";
+import { CACHE_LIFECYCLE_DAYS, cacheLifecyclePolicy, prCacheLifecyclePolicy } from "../lifecycle";
+import { DEFAULT_MAIN_SCOPE, STAGES, StageName } from "../plan";
 import { ENVIRONMENT_TAGS } from "../promotion";
-import { mutableTagFilters } from "../release-tags";
 import { CacheRepositories, byStage, cacheRepositories } from "./cache";
+import { releaseRepository } from "./release";
 import { type Encryption, KEEP_BUILD_IMAGES, REGISTRY_DEFAULTS } from "./defaults";
 
 export interface RegistryArgs {
@@ -139,34 +135,18 @@ export class Registry extends pulumi.ComponentResource {
     ];
     const tags = { ...args.tags };
 
-    this.repository = new aws.ecr.Repository(
-      `${name}-release`,
+    this.repository = releaseRepository(
+      name,
       {
         name: settings.name,
-        // Build and history tags are immutable: a digest once tagged git-<sha> or prod-<time> stays that.
-        // Only the environment tags and the promotion slots move (infra/release-tags.ts).
-        imageTagMutability: "IMMUTABLE_WITH_EXCLUSION",
-        imageTagMutabilityExclusionFilters: mutableTagFilters(settings.environmentTags).map((filter) => ({
-          filter,
-          filterType: "WILDCARD",
-        })),
-        imageScanningConfiguration: { scanOnPush: settings.scanOnPush },
+        environmentTags: settings.environmentTags,
+        scanOnPush: settings.scanOnPush,
+        keepBuildImages: settings.keepBuildImages,
+        adoptExisting: args.adoptExisting === true,
         encryptionConfigurations,
-        forceDelete: false,
         tags,
       },
-      // staging and prod run images from this repository: destroying the build stack must not delete them.
-      { parent: this, retainOnDelete: true, ...(args.adoptExisting ? { import: settings.name } : {}) },
-    );
-    // Kept with the repository: a retained repository without its policy would never expire anything, and
-    // one with a policy the stack no longer manages could not be adopted cleanly.
-    new aws.ecr.LifecyclePolicy(
-      `${name}-release-lifecycle`,
-      {
-        repository: this.repository.name,
-        policy: JSON.stringify(releaseLifecyclePolicy(settings.environmentTags, settings.keepBuildImages)),
-      },
-      { parent: this, retainOnDelete: true, ...(args.adoptExisting ? { import: settings.name } : {}) },
+      this,
     );
     const common = { encryptionConfigurations, tags };
     const cache = cacheRepositories(

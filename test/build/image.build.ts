@@ -28,7 +28,7 @@ import {
   wipeBuilder,
   writeBakeFile,
 } from "../../scripts/buildkit/lib";
-import { MANIFEST_MEDIA_TYPES } from "../../infra/environment-tag";
+import { MANIFEST_MEDIA_TYPES } from "../../infra/ecr-tags";
 import { STAGES } from "../../infra/plan";
 import { FAKE_AWS_ENV } from "../helpers/aws-json-fake";
 import { startDynamicHost } from "../helpers/dynamic-host";

@@ -4,7 +4,7 @@
  */
 import { strict as assert } from "node:assert";
 import { parseStackConfig } from "../../infra/config";
-import { editDistance, isNearMissNamespace } from "../../infra/config/rules";
+import { editDistance, isNearMissNamespace } from "../../infra/config/namespace-rule";
 import { CHAIN, CHAIN_WORDS, ENVIRONMENT_TAGS, upstreamNameProblem } from "../../infra/promotion";
 import { asRuntimeConfig, stackFileConfig } from "../helpers/stackfiles";
 import { dev, errorOf, staging, withService } from "./fixtures";

@@ -18,3 +18,20 @@ export function asRuntimeConfig(config: Record<string, unknown>): Record<string,
     Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
   );
 }
+
+/** The application the tests build: the real one (`./app`, a build stack's context) is not in this repo. */
+export const FIXTURE_APP = "test/fixtures/app";
+
+/**
+ * The committed stack file of `stack` as a run takes it: a build stack's context is `FIXTURE_APP`; `extra`
+ * keys are added or replace the file's.
+ */
+export function stackConfig(stack: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const config = stackFileConfig(stack);
+  const build = config["voxpersona:build"] as object | undefined;
+  return {
+    ...config,
+    ...(build ? { "voxpersona:build": { ...build, context: FIXTURE_APP } } : {}),
+    ...extra,
+  };
+}

@@ -182,14 +182,11 @@ describe("verify-deploy", () => {
     assertRequests(fake);
   });
 
-  it("passes through the real CLI too, printing one line on stdout", async () => {
-    fake = await ecsFake([describeServicesOutput(COMPLETED)]);
-    const r = await runCli(fake, ["--stack", "dev", "--outputs-file", outputsFile(OUTPUTS)]);
-    assert.deepEqual(r, {
-      code: EXIT.verified,
-      stdout: `dev: service ${SERVICE} runs voxpersona-dev:8 (1/1 running, rollout COMPLETED)\n`,
-      stderr: "",
-    });
+  it("fails with the deployments, events and stopped tasks when the circuit breaker rolled back", async () => {
+    fake = await ecsFake([describeServicesOutput(ROLLED_BACK)]);
+    const r = await run(fake, ["--stack", "dev", "--outputs-file", outputsFile(OUTPUTS)]);
+    assert.deepEqual(r, { code: EXIT.notVerified, stdout: [], stderr: ROLLED_BACK_REPORT, slept: 0 });
+    assert.deepEqual(operations(fake), ["DescribeServices", "ListTasks", "DescribeTasks"]);
     assertRequests(fake);
   });
 
@@ -214,12 +211,24 @@ describe("verify-deploy", () => {
     assertRequests(fake);
   });
 
-  it("fails with the deployments, events and stopped tasks when the circuit breaker rolled back (real CLI)", async () => {
-    fake = await ecsFake([describeServicesOutput(ROLLED_BACK)]);
+  // The one real process: progress on stdout, the report on stderr, the exit code CI reads, the real clock.
+  it("runs as the real CLI: waits on stdout, then reports the rollback on stderr and exits 1", async () => {
+    fake = await ecsFake([IN_PROGRESS, ROLLED_BACK].map(describeServicesOutput));
     const file = outputsFile(OUTPUTS);
     const r = await runCli(fake, ["--stack", "dev", "--outputs-file", file, "--interval-seconds", "0.01"]);
-    assert.deepEqual(r, { code: EXIT.notVerified, stdout: "", stderr: ROLLED_BACK_REPORT.join("\n") + "\n" });
-    assert.deepEqual(operations(fake), ["DescribeServices", "ListTasks", "DescribeTasks"]);
+    assert.deepEqual(r, {
+      code: EXIT.notVerified,
+      stdout:
+        `dev: waiting (0s): deployment ${NEW_ID} of voxpersona-dev:8 to service ${SERVICE} is IN_PROGRESS ` +
+        "(0/1 running)\n",
+      stderr: ROLLED_BACK_REPORT.join("\n") + "\n",
+    });
+    assert.deepEqual(operations(fake), [
+      "DescribeServices",
+      "DescribeServices",
+      "ListTasks",
+      "DescribeTasks",
+    ]);
     assertRequests(fake);
   });
 

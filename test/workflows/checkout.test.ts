@@ -26,19 +26,31 @@ describe("workflows: the checkout writes every file with umask 0022", () => {
     assert.equal(r.status, 0, `git ${args.join(" ")}: ${r.stderr}`);
     return r.stdout.trim();
   };
-  /** A repository under <dir>/server/owner/<name> with the given files (path → [mode, content]). */
+  /**
+   * A repository under <dir>/server/owner/<name> with the given files (path → [mode, content]); its commit.
+   * One shell makes it: a process started from the test costs more than the git commands it runs.
+   */
   const repository = (name: string, files: Record<string, [number, string]>): string => {
     const repo = join(dir, "server", "owner", name);
     mkdirSync(repo, { recursive: true });
-    git(repo, "-c", "init.defaultBranch=main", "init", "-q");
-    git(repo, "config", "uploadpack.allowAnySHA1InWant", "true");
     for (const [path, [mode, content]] of Object.entries(files)) {
       mkdirSync(join(repo, path, ".."), { recursive: true });
       writeFileSync(join(repo, path), content, { mode });
     }
-    git(repo, "add", "-A");
-    git(repo, "commit", "-qm", name);
-    return git(repo, "rev-parse", "HEAD");
+    const setup = [
+      "git -c init.defaultBranch=main init -q",
+      "git config uploadpack.allowAnySHA1InWant true",
+      "git add -A",
+      'git -c user.name=t -c user.email=t@example.com commit -qm "$1"',
+      "git rev-parse HEAD",
+    ].join(" && ");
+    const r = spawnSync("bash", ["--noprofile", "--norc", "-c", setup, "repository", name], {
+      cwd: repo,
+      env: { PATH: process.env.PATH, HOME: dir, GIT_CONFIG_NOSYSTEM: "1" },
+      encoding: "utf8",
+    });
+    assert.equal(r.status, 0, `repository ${name}: ${r.stderr}`);
+    return r.stdout.trim();
   };
   /** Runs a step's script the way the runner does (bash -eo pipefail) after `umask 0002`, in `cwd`. */
   const step = (cwd: string, script: string) =>

@@ -173,17 +173,29 @@ describe("workflows: the promotion and rollback scripts, run", () => {
       assert.equal(r.status, 0, `git ${args.join(" ")}: ${r.stderr}`);
       return r.stdout.trim();
     };
-    /** A checkout of main (the committed stack files) with a bare `origin`. */
+    /**
+     * A checkout of main (the committed stack files) with a bare `origin`, set up by one shell: a process
+     * started from the test costs more than the git commands it runs.
+     */
     const checkout = (files: Record<string, string>): string => {
       const origin = join(dir, "origin.git");
       const work = join(dir, "work");
-      git(dir, "init", "-q", "--bare", "-b", "main", origin);
-      git(dir, "init", "-q", "-b", "main", work);
+      mkdirSync(work);
       for (const [name, text] of Object.entries(files)) writeFileSync(join(work, name), text);
-      git(work, "add", "-A");
-      git(work, "commit", "-qm", "main");
-      git(work, "remote", "add", "origin", origin);
-      git(work, "push", "-q", "origin", "main");
+      const setup = [
+        'git init -q --bare -b main "$1"',
+        'cd "$2"',
+        "git init -q -b main",
+        "git add -A",
+        "git -c user.name=t -c user.email=t@example.com commit -qm main",
+        'git remote add origin "$1"',
+        "git push -q origin main",
+      ].join(" && ");
+      const r = spawnSync("bash", ["--noprofile", "--norc", "-c", setup, "checkout", origin, work], {
+        env: { PATH: process.env.PATH, HOME: dir, GIT_CONFIG_NOSYSTEM: "1" },
+        encoding: "utf8",
+      });
+      assert.equal(r.status, 0, `checkout: ${r.stderr}`);
       return work;
     };
     const stackFile = (stack: string): string => readFileSync(join(ROOT, `Pulumi.${stack}.yaml`), "utf8");
