@@ -4,6 +4,16 @@ import { parseStackConfig } from "../../infra/config";
 import { asRuntimeConfig, stackFileConfig } from "../helpers/stackfiles";
 import { dev, staging } from "./fixtures";
 
+/** The registry settings dev's stack file spells out, which are also every default (written out, not imported). */
+const REGISTRY_DEFAULTS_EXPECTED = {
+  name: "voxpersona",
+  encryption: "AES256",
+  scanOnPush: true,
+  keepBuildImages: 30,
+  keepHistory: 5,
+  adoptExisting: false,
+};
+
 describe("parseStackConfig: the committed stack files", () => {
   it("parses Pulumi.dev.yaml into a build stack", () => {
     const c = parseStackConfig(dev, "dev");
@@ -21,14 +31,7 @@ describe("parseStackConfig: the committed stack files", () => {
       mainScope: "main",
       lifecycleDays: { "system-base": 90, "python-deps": 30, "ml-models": 90, final: 14 },
     });
-    assert.deepEqual(c.registry, {
-      name: "voxpersona",
-      encryption: "AES256",
-      scanOnPush: true,
-      keepBuildImages: 30,
-      keepHistory: 5,
-      adoptExisting: false,
-    });
+    assert.deepEqual(c.registry, REGISTRY_DEFAULTS_EXPECTED);
     assert.deepEqual(c.service, {
       cpu: 1024,
       memory: 6144,
@@ -111,14 +114,7 @@ describe("parseStackConfig: the committed stack files", () => {
       [30, 1, 30, true],
     );
     assert.equal(c.network, undefined);
-    assert.deepEqual(c.registry, {
-      name: "voxpersona",
-      encryption: "AES256",
-      scanOnPush: true,
-      keepBuildImages: 30,
-      keepHistory: 5,
-      adoptExisting: false,
-    });
+    assert.deepEqual(c.registry, REGISTRY_DEFAULTS_EXPECTED);
     assert.deepEqual(c.secrets, []);
   });
 

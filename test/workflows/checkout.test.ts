@@ -4,6 +4,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { runGit } from "../helpers/git";
 import { CHECKOUT_ACTION_FILE, PR, checkoutAction, checkoutActionSource, steps, workflows } from "./model";
 
 // ---------------------------------------------------------------------------------------------------------
@@ -17,15 +18,7 @@ describe("workflows: the checkout writes every file with umask 0022", () => {
   const bootstrap = steps(workflows[PR].jobs.build)[0]?.run ?? "";
   const actionScript = checkoutAction.runs?.steps?.[0]?.run ?? "";
 
-  const git = (cwd: string, ...args: string[]): string => {
-    const r = spawnSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], {
-      cwd,
-      env: { PATH: process.env.PATH, HOME: dir, GIT_CONFIG_NOSYSTEM: "1" },
-      encoding: "utf8",
-    });
-    assert.equal(r.status, 0, `git ${args.join(" ")}: ${r.stderr}`);
-    return r.stdout.trim();
-  };
+  const git = (cwd: string, ...args: string[]): string => runGit(dir, cwd, ...args);
   /**
    * A repository under <dir>/server/owner/<name> with the given files (path → [mode, content]); its commit.
    * One shell makes it: a process started from the test costs more than the git commands it runs.

@@ -7,6 +7,7 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { runGit } from "../helpers/git";
 import { parse } from "yaml";
 import { ROOT } from "../helpers/stackfiles";
 import { PROD_PIN } from "./invariants";
@@ -164,15 +165,7 @@ describe("workflows: the promotion and rollback scripts, run", () => {
   describe("rollback.yml pin: commits the pin to Pulumi.<stack>.yaml in a pull request", () => {
     const edit = stepOf(ROLLBACK, "pin", (s) => (s.run ?? "").includes("voxpersona:imageDigest: $DIGEST"));
     const open = stepOf(ROLLBACK, "pin", (s) => (s.run ?? "").includes("gh pr create"));
-    const git = (cwd: string, ...args: string[]): string => {
-      const r = spawnSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], {
-        cwd,
-        env: { PATH: process.env.PATH, HOME: dir, GIT_CONFIG_NOSYSTEM: "1" },
-        encoding: "utf8",
-      });
-      assert.equal(r.status, 0, `git ${args.join(" ")}: ${r.stderr}`);
-      return r.stdout.trim();
-    };
+    const git = (cwd: string, ...args: string[]): string => runGit(dir, cwd, ...args);
     /**
      * A checkout of main (the committed stack files) with a bare `origin`, set up by one shell: a process
      * started from the test costs more than the git commands it runs.
